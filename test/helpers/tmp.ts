@@ -1,0 +1,28 @@
+// Temporary directories removed after the test file.
+
+import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, basename, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** Absolute path of the project root. */
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Path of a committed fixture, e.g. fixture('iso', 'x.iso.xz'). */
+export function fixture(...parts: string[]): string {
+  return join(ROOT, 'fixtures', ...parts);
+}
+
+/** A fresh temporary directory, deleted when the test file ends. */
+export function tmpDir(prefix = 'nestos-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Copy a file into dir (fixtures are copied before they are mutated). */
+export function copyInto(dir: string, file: string, name = basename(file)): string {
+  const dest = join(dir, name);
+  copyFileSync(file, dest);
+  return dest;
+}
