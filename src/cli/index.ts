@@ -1,0 +1,12 @@
+// The command registry: the whole tree, in help order (SPEC 1.1). Command
+// modules are declarations only; implementations load when they run.
+
+import { PROGRAM_NAME } from '../util/constants.js';
+import { group } from './spec.js';
+import { listStream } from './list-stream.js';
+
+export const ROOT_COMMAND = group({
+  name: PROGRAM_NAME,
+  about: 'Installer for NestOS',
+  subcommands: [listStream],
+});

@@ -1,0 +1,236 @@
+// The yargs adapter: yargs tokenizes and dispatches; the command tables in
+// spec.ts decide what is valid, and usage errors are worded and shaped as
+// clap's (SPEC 0.3, 1.15, 10.1). Keep all parser tuning in this file.
+
+import { UsageError } from '../util/errors.js';
+import { PROGRAM_NAME } from '../util/constants.js';
+import { renderHelp, usageLine } from './help.js';
+import { optionDisplay, type AnyLeaf, type CommandSpec, type GroupSpec, type OptionSpec, type ParsedArgs } from './spec.js';
+
+export type Invocation =
+  | { kind: 'run'; run: () => Promise<void> }
+  | { kind: 'print'; text: string; stream: 'stdout' | 'stderr'; exitCode: number };
+
+/** Parse like clap: no number parsing, no dot-notation, no negation, strict. */
+const PARSER_CONFIGURATION = {
+  'camel-case-expansion': false,
+  'dot-notation': false,
+  'parse-numbers': false,
+  'parse-positional-numbers': false,
+  'boolean-negation': false,
+  'duplicate-arguments-array': true,
+  'flatten-duplicate-arrays': true,
+  'greedy-arrays': false,
+  'strip-aliased': true,
+  'unknown-options-as-args': false,
+  'populate--': false,
+  'short-option-groups': true,
+} as const;
+
+type Argv = Record<string, unknown>;
+
+interface Selection {
+  path: string[];
+  spec: CommandSpec;
+  argv: Argv;
+}
+
+/** Which command the tokens name (for usage lines in error messages). */
+export function commandPathFromArgv(root: GroupSpec, argv: string[]): { path: string[]; spec: CommandSpec } {
+  const path = [root.name];
+  let spec: CommandSpec = root;
+  for (const token of argv) {
+    if (spec.kind !== 'group') break;
+    if (token === '--') break;
+    if (token.startsWith('-')) continue;
+    const next: CommandSpec | undefined = spec.subcommands.find((c) => c.name === token);
+    if (next === undefined) break;
+    path.push(next.name);
+    spec = next;
+  }
+  return { path, spec };
+}
+
+function flatten(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap(flatten);
+  return [value];
+}
+
+/** Turn a yargs failure message into clap's wording. */
+function translateFailure(message: string, argv: string[], spec: CommandSpec, options: OptionSpec[]): string {
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (unknown) {
+    const first = (unknown[1] ?? '').split(', ')[0] ?? '';
+    const token =
+      argv.find((t) => t === `--${first}` || t.startsWith(`--${first}=`))?.split('=')[0] ??
+      (first.length === 1 && argv.some((t) => /^-[^-]/.test(t) && t.includes(first)) ? `-${first}` : first);
+    if (spec.kind === 'group' && !token.startsWith('-')) return `unrecognized subcommand '${token}'`;
+    return `unexpected argument '${token}' found`;
+  }
+  const missing = /^Not enough arguments following: (.*)$/.exec(message);
+  if (missing) {
+    const key = missing[1] ?? '';
+    const opt = options.find((o) => o.long === key || o.short === key || o.aliases?.includes(key));
+    return `a value is required for '${opt ? optionDisplay(opt) : key}' but none was supplied`;
+  }
+  return message;
+}
+
+function registerCommand(y: YargsLike, path: string[], spec: CommandSpec, select: (s: Selection) => void): void {
+  const here = [...path, spec.name];
+  if (spec.kind === 'group') {
+    y.command({
+      command: spec.name,
+      describe: false,
+      builder: (yy: YargsLike) => {
+        for (const sub of spec.subcommands) registerCommand(yy, here, sub, select);
+        return yy.strict();
+      },
+      handler: (argv: Argv) => select({ path: here, spec, argv }),
+    });
+    return;
+  }
+  const positionals = spec.positionals.map((p) => (p.multiple ? `[${p.name}..]` : `[${p.name}]`));
+  y.command({
+    command: [spec.name, ...positionals].join(' '),
+    describe: false,
+    builder: (yy: YargsLike) => {
+      for (const o of spec.options) {
+        const alias = [...(o.short ? [o.short] : []), ...(o.aliases ?? [])];
+        yy.option(o.long, {
+          alias,
+          type: o.value === undefined ? 'boolean' : 'string',
+          ...(o.value !== undefined ? { requiresArg: true } : {}),
+        });
+      }
+      for (const p of spec.positionals) yy.positional(p.name, { type: 'string', array: p.multiple === true });
+      return yy.strict();
+    },
+    handler: (argv: Argv) => select({ path: here, spec, argv }),
+  });
+}
+
+/** Validate a leaf's arguments as clap would and expose typed accessors. */
+export function buildParsedArgs(spec: AnyLeaf, argv: Argv, usage: string): ParsedArgs {
+  const fail = (detail: string): never => {
+    throw new UsageError(detail, usage);
+  };
+  const values = new Map<string, string[]>();
+  const flags = new Set<string>();
+  const parsed = new Map<string, unknown[]>();
+  const given: string[] = [];
+  const missing: string[] = [];
+  for (const o of spec.options) {
+    const raw = flatten(argv[o.long]);
+    if (o.value === undefined) {
+      if (raw.some((v) => v === true || v === 'true')) {
+        flags.add(o.long);
+        given.push(o.long);
+      }
+      continue;
+    }
+    let list = raw.map(String);
+    if (list.length > 0) given.push(o.long);
+    if (!o.multiple && list.length > 1) {
+      if (!spec.overrideSelf) fail(`the argument '${optionDisplay(o)}' cannot be used multiple times`);
+      list = list.slice(-1);
+    }
+    if (o.split !== undefined) list = list.flatMap((v) => v.split(o.split as string));
+    if (list.length === 0 && o.default !== undefined) list = [o.default];
+    if (list.length === 0 && o.required) missing.push(optionDisplay(o));
+    const parse = o.parse;
+    if (parse !== undefined) {
+      parsed.set(
+        o.long,
+        list.map((v) => {
+          try {
+            return parse(v);
+          } catch (err) {
+            return fail(`invalid value '${v}' for '${optionDisplay(o)}': ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }),
+      );
+    }
+    values.set(o.long, list);
+  }
+  const positionals = new Map<string, string[]>();
+  for (const p of spec.positionals) {
+    let list = flatten(argv[p.name]).map(String);
+    if (list.length === 0 && p.default !== undefined) list = [p.default];
+    const excused = p.requiredUnless !== undefined && given.includes(p.requiredUnless);
+    if (list.length === 0 && p.required && !excused) missing.push(`<${p.name}>`);
+    positionals.set(p.name, list);
+  }
+  if (missing.length > 0) fail(`the following required arguments were not provided:\n${missing.map((m) => `  ${m}`).join('\n')}`);
+  for (const o of spec.options) {
+    if (!given.includes(o.long)) continue;
+    for (const other of o.conflicts ?? []) {
+      const peer = spec.options.find((p) => p.long === other);
+      if (peer && given.includes(other)) {
+        fail(`the argument '${optionDisplay(o)}' cannot be used with '${optionDisplay(peer)}'`);
+      }
+    }
+  }
+  return {
+    flag: (long) => flags.has(long),
+    string: (long) => values.get(long)?.[0],
+    strings: (long) => values.get(long) ?? [],
+    parsed: <T>(long: string) => parsed.get(long)?.[0] as T | undefined,
+    parsedAll: <T>(long: string) => (parsed.get(long) ?? []) as T[],
+    positional: (name) => positionals.get(name)?.[0],
+    positionals: (name) => positionals.get(name) ?? [],
+    given: () => [...given],
+  };
+}
+
+// The subset of the yargs instance API used here (its types come from @types/yargs).
+interface YargsLike {
+  command(module: object): YargsLike;
+  option(name: string, options: object): YargsLike;
+  positional(name: string, options: object): YargsLike;
+  strict(): YargsLike;
+}
+
+export async function parseCommandLine(root: GroupSpec, argv: string[], version: string): Promise<Invocation> {
+  const { default: yargs } = await import('yargs');
+  let selection: Selection | undefined;
+  const select = (s: Selection): void => {
+    selection ??= s;
+  };
+  const failure = (message: string | null, err: Error | undefined): never => {
+    if (err instanceof UsageError) throw err;
+    const { path, spec } = commandPathFromArgv(root, argv);
+    const options = spec.kind === 'leaf' ? spec.options : [];
+    throw new UsageError(translateFailure(message ?? err?.message ?? 'invalid arguments', argv, spec, options), usageLine(path, spec));
+  };
+  const y = yargs(argv)
+    .scriptName(PROGRAM_NAME)
+    .help(false)
+    .version(false)
+    .parserConfiguration(PARSER_CONFIGURATION)
+    .option('help', { alias: 'h', type: 'boolean', global: true })
+    .option('version', { alias: 'V', type: 'boolean', global: false })
+    .fail(failure)
+    .strict();
+  for (const sub of root.subcommands) registerCommand(y as unknown as YargsLike, [root.name], sub, select);
+  const top = (await y.parseAsync()) as Argv;
+
+  if (selection === undefined) {
+    if (top['help'] === true) return { kind: 'print', text: renderHelp([root.name], root), stream: 'stdout', exitCode: 0 };
+    if (top['version'] === true) return { kind: 'print', text: `${PROGRAM_NAME} ${version}\n`, stream: 'stdout', exitCode: 0 };
+    return { kind: 'print', text: renderHelp([root.name], root), stream: 'stderr', exitCode: 2 };
+  }
+  const { path, spec, argv: args } = selection;
+  if (flatten(args['help']).includes(true)) return { kind: 'print', text: renderHelp(path, spec), stream: 'stdout', exitCode: 0 };
+  if (spec.kind === 'group') return { kind: 'print', text: renderHelp(path, spec), stream: 'stderr', exitCode: 2 };
+  const parsed = buildParsedArgs(spec, args, usageLine(path, spec));
+  const config: unknown = spec.toConfig(parsed);
+  return {
+    kind: 'run',
+    run: async () => {
+      const handler = await spec.load();
+      await handler(config);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The binary: parse, run, print the error chain, set the exit status. The
+// only module that touches process.exitCode / process.exit.
+
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './util/constants.js';
+import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
+import { debugEnabled } from './util/log.js';
+import { installInterruptHandler } from './util/interrupt.js';
+import { packageVersion } from './util/version.js';
+
+/** A closed stdout pipe ends the program quietly, like the default SIGPIPE (SPEC 0.3). */
+const EXIT_BROKEN_PIPE = 141;
+
+function isInterrupted(err: unknown): boolean {
+  let cur: unknown = err;
+  while (cur instanceof Error) {
+    if (cur instanceof InterruptedError) return true;
+    cur = cur.cause;
+  }
+  return false;
+}
+
+async function main(argv: string[]): Promise<void> {
+  installInterruptHandler();
+  process.stdout.on('error', (err) => {
+    if ((err as { code?: string }).code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+  });
+  try {
+    const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('./cli/index.js'), import('./cli/parse.js')]);
+    const invocation = await parseCommandLine(ROOT_COMMAND, argv, packageVersion());
+    if (invocation.kind === 'print') {
+      (invocation.stream === 'stdout' ? process.stdout : process.stderr).write(invocation.text);
+      process.exitCode = invocation.exitCode;
+      return;
+    }
+    await invocation.run();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.detail}\n\nUsage: ${err.usage}\n\nFor more information, try '--help'.\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (hasErrorCode(err, 'EPIPE')) {
+      process.exitCode = EXIT_BROKEN_PIPE;
+      return;
+    }
+    process.stderr.write(formatErrorChain(err));
+    if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.exitCode = isInterrupted(err) ? EXIT_INTERRUPTED : EXIT_FAILURE;
+  }
+}
+
+await main(process.argv.slice(2));
