@@ -51,6 +51,54 @@ export function commandPathFromArgv(root: GroupSpec, argv: string[]): { path: st
   return { path, spec };
 }
 
+/**
+ * Split clap-style short clusters the way clap reads them: in `-fo out` each
+ * letter is a flag until one takes a value; the rest of the cluster (`-slab`
+ * → `-s lab`, `-o-` → `-o -`) is that value. yargs only does this when the
+ * value does not start with a letter, so clusters are rewritten up front.
+ */
+export function splitShortClusters(argv: string[], spec: CommandSpec): string[] {
+  if (spec.kind !== 'leaf') return argv;
+  const valued = new Set(spec.options.filter((o) => o.value !== undefined && o.short).map((o) => o.short));
+  const valuedLong = new Set(
+    spec.options.filter((o) => o.value !== undefined).flatMap((o) => [o.long, ...(o.aliases ?? [])]),
+  );
+  const out: string[] = [];
+  let expectValue = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (expectValue) {
+      out.push(token);
+      expectValue = false;
+      continue;
+    }
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (token.startsWith('--')) {
+      out.push(token);
+      expectValue = !token.includes('=') && valuedLong.has(token.slice(2));
+      continue;
+    }
+    if (!token.startsWith('-') || token.length < 2) {
+      out.push(token);
+      continue;
+    }
+    for (let j = 1; j < token.length; j++) {
+      const letter = token.charAt(j);
+      out.push(`-${letter}`);
+      if (valued.has(letter)) {
+        const rest = token.slice(j + 1).replace(/^=/, '');
+        if (rest !== '' || token.charAt(j + 1) === '=') out.push(rest);
+        else expectValue = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 function flatten(value: unknown): unknown[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) return value.flatMap(flatten);
@@ -202,9 +250,11 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
     if (err instanceof UsageError) throw err;
     const { path, spec } = commandPathFromArgv(root, argv);
     const options = spec.kind === 'leaf' ? spec.options : [];
-    throw new UsageError(translateFailure(message ?? err?.message ?? 'invalid arguments', argv, spec, options), usageLine(path, spec));
+    const detail = translateFailure(message ?? err?.message ?? 'invalid arguments', argv, spec, options);
+    throw new UsageError(detail, usageLine(path, spec));
   };
-  const y = yargs(argv)
+  const tokens = splitShortClusters(argv, commandPathFromArgv(root, argv).spec);
+  const y = yargs(tokens)
     .scriptName(PROGRAM_NAME)
     .help(false)
     .version(false)
