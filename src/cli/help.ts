@@ -7,7 +7,7 @@ const WIDTH = 80;
 const MAX_LEFT = 40;
 
 function positionalDisplay(p: PositionalSpec): string {
-  const base = p.required ? `<${p.name}>` : `[${p.name}]`;
+  const base = p.required && p.requiredUnless === undefined ? `<${p.name}>` : `[${p.name}]`;
   return p.multiple ? `${base}...` : base;
 }
 

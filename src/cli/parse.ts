@@ -99,10 +99,28 @@ export function splitShortClusters(argv: string[], spec: CommandSpec): string[] 
   return out;
 }
 
+/** yargs turns a lone "-" positional into ""; it travels as this token instead. */
+const STDIO_TOKEN = '\u0000stdio';
+
 function flatten(value: unknown): unknown[] {
   if (value === undefined) return [];
   if (Array.isArray(value)) return value.flatMap(flatten);
-  return [value];
+  return [value === STDIO_TOKEN ? '-' : value];
+}
+
+/** Put the tokens after "--" into the positional slots yargs left empty. */
+function placeTrailing(spec: AnyLeaf, argv: Argv, trailing: string[], usage: string): void {
+  const rest = [...trailing];
+  for (const p of spec.positionals) {
+    if (rest.length === 0) return;
+    const have = flatten(argv[p.name]);
+    if (p.multiple) {
+      argv[p.name] = [...have, ...rest.splice(0)];
+    } else if (have.length === 0) {
+      argv[p.name] = rest.shift();
+    }
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0] ?? ''}' found`, usage);
 }
 
 /** Turn a yargs failure message into clap's wording. */
@@ -253,7 +271,10 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
     const detail = translateFailure(message ?? err?.message ?? 'invalid arguments', argv, spec, options);
     throw new UsageError(detail, usageLine(path, spec));
   };
-  const tokens = splitShortClusters(argv, commandPathFromArgv(root, argv).spec);
+  const split = splitShortClusters(argv, commandPathFromArgv(root, argv).spec);
+  const dashes = split.indexOf('--');
+  const trailing = dashes < 0 ? [] : split.slice(dashes + 1);
+  const tokens = (dashes < 0 ? split : split.slice(0, dashes)).map((t) => (t === '-' ? STDIO_TOKEN : t));
   const y = yargs(tokens)
     .scriptName(PROGRAM_NAME)
     .help(false)
@@ -274,6 +295,7 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
   const { path, spec, argv: args } = selection;
   if (flatten(args['help']).includes(true)) return { kind: 'print', text: renderHelp(path, spec), stream: 'stdout', exitCode: 0 };
   if (spec.kind === 'group') return { kind: 'print', text: renderHelp(path, spec), stream: 'stderr', exitCode: 2 };
+  placeTrailing(spec, args, trailing, usageLine(path, spec));
   const parsed = buildParsedArgs(spec, args, usageLine(path, spec));
   const config: unknown = spec.toConfig(parsed);
   return {
