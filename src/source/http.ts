@@ -15,13 +15,13 @@ export type Retries = number | 'infinite';
 export const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Upstream's backoff: 1 s doubling, capped at 600 s. */
-const MAX_DELAY_S = 600;
+export const MAX_DELAY_S = 600;
 
 /**
  * Scale of the backoff sleep, for tests only: NESTOS_INSTALLER_RETRY_DELAY_MS
  * replaces the 1000 ms of one nominal second. The printed seconds stay nominal.
  */
-function msPerSecond(): number {
+export function msPerSecond(): number {
   const v = Number(process.env['NESTOS_INSTALLER_RETRY_DELAY_MS']);
   return Number.isFinite(v) && v >= 0 && process.env['NESTOS_INSTALLER_RETRY_DELAY_MS'] !== undefined ? v : 1000;
 }

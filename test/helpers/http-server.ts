@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface ServeOptions {
   /** Ignore Range headers (always 200 with the whole body). */
   ignoreRange?: boolean;
+  /** With ignoreRange: still answer `Accept-Ranges: bytes` (a server that lies). */
+  advertiseRanges?: boolean;
   /** Cut the connection after this many body bytes, for the first N matching requests. */
   dropAfterBytes?: number;
   dropCount?: number;
@@ -24,7 +26,7 @@ export interface ServeOptions {
 export interface ServedDir {
   url: string;
   /** Every request seen: method, path and Range header. */
-  requests: { path: string; range?: string }[];
+  requests: { path: string; range?: string; ifRange?: string }[];
   close(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string, opts
     'content-type': 'application/octet-stream',
     etag,
   };
-  if (!opts.ignoreRange) headers['accept-ranges'] = 'bytes';
+  if (!opts.ignoreRange || opts.advertiseRanges) headers['accept-ranges'] = 'bytes';
   if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${size}`;
   res.writeHead(status, headers);
   if (req.method === 'HEAD') {
@@ -91,7 +93,8 @@ export async function serveDir(dir: string, opts: ServeOptions = {}): Promise<Se
   const failed = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}) });
+    const ifRange = req.headers['if-range'];
+    requests.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}), ...(ifRange ? { ifRange } : {}) });
     const fixed = opts.status?.[path];
     if (fixed !== undefined) {
       res.writeHead(fixed).end();
