@@ -17,6 +17,8 @@ export interface ServeOptions {
   dropCount?: number;
   /** Only requests whose path ends with this are dropped (default: any). */
   dropPathSuffix?: string;
+  /** Send this many body bytes, then nothing more while keeping the connection open (a stalled transfer). */
+  stallAfterBytes?: number;
   /** Fixed status answers for paths (e.g. {'/stable.json': 404}). */
   status?: Record<string, number>;
   /** Answer the first N requests of a path with this status, then normally. */
@@ -60,6 +62,10 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string, opts
   res.writeHead(status, headers);
   if (req.method === 'HEAD') {
     res.end();
+    return;
+  }
+  if (opts.stallAfterBytes !== undefined && opts.stallAfterBytes < end - start + 1) {
+    createReadStream(file, { start, end: start + opts.stallAfterBytes - 1 }).on('data', (chunk) => res.write(chunk));
     return;
   }
   const stream = createReadStream(file, { start, end, highWaterMark: 64 * 1024 });
