@@ -1,0 +1,144 @@
+// Block-device facts and operations Node cannot do with ioctls (SPEC 9):
+// util-linux tools spawned with argument arrays, /sys and /run/udev.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError, ContextError } from '../util/errors.js';
+import { debug } from '../util/log.js';
+
+/** A failed child process: the tool's own stderr is the message. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+  constructor(
+    readonly tool: string,
+    readonly stderr: string,
+    readonly exitCode: number | undefined,
+    readonly stdout = '',
+  ) {
+    super(stderr.trim() !== '' ? stderr.trim() : `${tool} failed${exitCode !== undefined ? ` with status ${exitCode}` : ''}`);
+  }
+}
+
+/** Run a tool (never through a shell) and return its stdout. */
+export function runTool(tool: string, args: string[], opts: { input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(tool, args, { maxBuffer: 16 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const code = typeof err.code === 'number' ? err.code : undefined;
+        if (typeof err.code === 'string') reject(new ContextError(`running ${tool}`, err));
+        else reject(new ToolError(tool, stderr, code, stdout));
+        return;
+      }
+      resolve(stdout);
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export type TargetKind = 'block' | 'file';
+
+export interface Target {
+  /** As given by the user. */
+  path: string;
+  /** realpath of it. */
+  canonical: string;
+  kind: TargetKind;
+}
+
+/**
+ * SPEC 3.2 step 6 and E8: the destination must exist and be a block device
+ * or an existing regular file (never created).
+ */
+export async function inspectTarget(path: string): Promise<Target> {
+  let canonical: string;
+  try {
+    canonical = await realpath(path);
+  } catch (err) {
+    throw new ContextError(`checking whether ${path} is an IBM DASD disk`, new ContextError(`getting absolute path to ${path}`, err));
+  }
+  const st = await stat(canonical).catch((err: unknown) => {
+    throw new ContextError(`getting sector size of ${path}`, err);
+  });
+  if (st.isBlockDevice()) return { path, canonical, kind: 'block' };
+  if (st.isFile()) return { path, canonical, kind: 'file' };
+  throw new ContextError(`getting sector size of ${path}`, new CliError(`"${path}" is not a block device`));
+}
+
+/** Logical sector size (BLKSSZGET → `blockdev --getss`); 512 for a disk-image file. */
+export async function sectorSize(target: Target): Promise<number> {
+  if (target.kind === 'file') return 512;
+  try {
+    const out = await runTool('blockdev', ['--getss', target.canonical]);
+    const n = Number(out.trim());
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`unexpected blockdev output '${out.trim()}'`);
+    return n;
+  } catch (err) {
+    throw new ContextError(`getting sector size of ${target.path}`, err);
+  }
+}
+
+/** Length in bytes (BLKGETSIZE64 → `blockdev --getsize64`; a file's size). */
+export async function deviceSize(target: Target): Promise<number> {
+  if (target.kind === 'file') return (await stat(target.canonical)).size;
+  const out = await runTool('blockdev', ['--getsize64', target.canonical]).catch((err: unknown) => {
+    throw new ContextError(`getting size of ${target.path}`, err);
+  });
+  return Number(out.trim());
+}
+
+/** 3.7 wording for a failed BLKRRPART, from blockdev's errno text. */
+export function rereadError(stderr: string): CliError {
+  if (stderr.includes('Invalid argument')) return new CliError("couldn't reread partition table: device may not support partitions");
+  if (stderr.includes('Device or resource busy')) return new CliError("couldn't reread partition table: device is in use");
+  return new CliError("couldn't reread partition table");
+}
+
+/** One BLKRRPART; resolves to the error instead of throwing. */
+export async function tryRereadOnce(dev: string): Promise<CliError | undefined> {
+  try {
+    await runTool('blockdev', ['--rereadpt', dev]);
+    return undefined;
+  } catch (err) {
+    return rereadError(err instanceof ToolError ? err.stderr : String(err));
+  }
+}
+
+/** Ask the kernel to match its partitions to the table (BLKPG); kernels without GPT parsing need it. */
+export async function partxUpdate(dev: string): Promise<void> {
+  try {
+    await runTool('partx', ['-u', dev]);
+  } catch (err) {
+    // An empty or absent table makes partx complain ("range <1:0>"); the partitions are gone all the same.
+    debug(`partx -u ${dev}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Wait for udev, or skip when there is no udev (deviation: upstream fails without /run/udev/control). */
+export async function udevSettle(): Promise<void> {
+  if (!existsSync('/run/udev/control')) {
+    debug('no /run/udev/control: skipping udevadm settle');
+    return;
+  }
+  await sleep(200);
+  await runTool('udevadm', ['settle']);
+}
+
+/** SPEC 3.7: BLKRRPART up to 20 × 100 ms, then partx -u and udev settle. */
+export async function rereadPartitionTable(dev: string, tries = 20): Promise<void> {
+  let last: CliError | undefined;
+  for (let i = 0; i < tries; i++) {
+    last = await tryRereadOnce(dev);
+    if (last === undefined) break;
+    if (i + 1 < tries) await sleep(100);
+  }
+  if (last !== undefined) throw last;
+  await partxUpdate(dev);
+  await udevSettle();
+}
+
+/** Whether udev metadata can be trusted (lsblk LABEL/FSTYPE). */
+export function haveUdev(): boolean {
+  return existsSync('/run/udev/control');
+}

@@ -1,0 +1,143 @@
+// `install [OPTIONS] [DEST_DEVICE]` (SPEC 1.2) plus --signing-key (E2).
+// The option table's order is also the config-file serialization order
+// (SPEC 3.1 step 2); install-only "last occurrence wins" (overrideSelf).
+
+import { lazy, leaf, type OptionSpec, type ParsedArgs } from './spec.js';
+import { architectureOption, fetchRetriesOption, insecureOption, signingKeyOption, streamBaseUrlOption } from './options.js';
+import { defaultArchitecture, parseUrl, type FetchRetries } from './types.js';
+import { parseConsole, type Console } from '../install/console.js';
+import { parseIgnitionHash, type IgnitionHash } from '../install/ignition-hash.js';
+
+const ADVANCED = 'Advanced Options';
+export const DEFAULT_NETWORK_DIR = '/etc/NetworkManager/system-connections/';
+
+/** Raw option values as given, keyed by long name (for the config-file merge). */
+export type InstallValues = Record<string, string | string[] | boolean>;
+
+export interface InstallConfig {
+  configFiles: string[];
+  stream?: string;
+  imageUrl?: URL;
+  imageFile?: string;
+  ignitionFile?: string;
+  ignitionUrl?: URL;
+  ignitionHash?: IgnitionHash;
+  architecture: string;
+  platform?: string;
+  consoles: Console[];
+  firstbootArgs?: string;
+  appendKargs: string[];
+  deleteKargs: string[];
+  copyNetwork: boolean;
+  networkDir: string;
+  savePartlabels: string[];
+  savePartindexes: string[];
+  offline: boolean;
+  insecure: boolean;
+  signingKeys: string[];
+  insecureIgnition: boolean;
+  streamBaseUrl?: string;
+  preserveOnError: boolean;
+  fetchRetries: FetchRetries;
+  secureIpl: boolean;
+  destDevice?: string;
+  /** The command line as values, for re-serialization when config files are used. */
+  given: InstallValues;
+}
+
+export const INSTALL_OPTIONS: OptionSpec[] = [
+  { long: 'config-file', short: 'c', value: 'path', help: 'YAML config file with install options', multiple: true },
+  { long: 'stream', short: 's', value: 'name', help: 'NestOS stream', conflicts: ['image-url', 'image-file'] },
+  { long: 'image-url', short: 'u', value: 'URL', help: 'Manually specify the image URL', parse: parseUrl, conflicts: ['stream', 'image-file'] },
+  { long: 'image-file', short: 'f', value: 'path', help: 'Manually specify a local image file', conflicts: ['stream', 'image-url'] },
+  { long: 'ignition-file', short: 'i', value: 'path', help: 'Embed an Ignition config from a file', aliases: ['ignition'], conflicts: ['ignition-url'] },
+  { long: 'ignition-url', short: 'I', value: 'URL', help: 'Embed an Ignition config from a URL', parse: parseUrl, conflicts: ['ignition-file'] },
+  { long: 'ignition-hash', value: 'digest', help: 'Digest (type-value) of the Ignition config', parse: parseIgnitionHash },
+  architectureOption(),
+  { long: 'platform', short: 'p', value: 'name', help: 'Override the Ignition platform ID' },
+  { long: 'console', value: 'spec', help: 'Kernel and bootloader console', multiple: true, parse: parseConsole },
+  { long: 'firstboot-args', value: 'args', help: 'Additional kernel args for the first boot', hidden: true },
+  { long: 'append-karg', value: 'arg', help: 'Append default kernel arg', multiple: true },
+  { long: 'delete-karg', value: 'arg', help: 'Delete default kernel arg', multiple: true },
+  { long: 'copy-network', short: 'n', help: 'Copy network config from install environment' },
+  { long: 'network-dir', value: 'path', help: 'Override NetworkManager keyfile dir for -n' },
+  { long: 'save-partlabel', value: 'lx', help: 'Save partitions with this label glob', multiple: true, split: ',' },
+  { long: 'save-partindex', value: 'id', help: 'Save partitions with this number or range', multiple: true, split: ',' },
+  { long: 'offline', help: 'Force offline installation', heading: ADVANCED },
+  insecureOption(ADVANCED),
+  signingKeyOption(ADVANCED),
+  { long: 'insecure-ignition', help: 'Allow Ignition URL without HTTPS or hash', heading: ADVANCED },
+  streamBaseUrlOption('Base URL for NestOS stream metadata', ADVANCED),
+  { long: 'preserve-on-error', help: "Don't clear partition table on error", heading: ADVANCED },
+  fetchRetriesOption(ADVANCED),
+  { long: 'secure-ipl', help: 'Enable IBM Secure IPL', heading: ADVANCED },
+];
+
+function givenValues(a: ParsedArgs): InstallValues {
+  const out: InstallValues = {};
+  for (const o of INSTALL_OPTIONS) {
+    if (o.value === undefined) out[o.long] = a.flag(o.long);
+    else if (o.multiple) out[o.long] = a.strings(o.long);
+    else {
+      const v = a.string(o.long);
+      if (v !== undefined) out[o.long] = v;
+    }
+  }
+  const dest = a.positional('DEST_DEVICE');
+  if (dest !== undefined) out['dest-device'] = dest;
+  return out;
+}
+
+function toConfig(a: ParsedArgs): InstallConfig {
+  const config: InstallConfig = {
+    configFiles: a.strings('config-file'),
+    architecture: a.string('architecture') ?? defaultArchitecture(),
+    consoles: a.parsedAll<Console>('console'),
+    appendKargs: a.strings('append-karg'),
+    deleteKargs: a.strings('delete-karg'),
+    copyNetwork: a.flag('copy-network'),
+    networkDir: a.string('network-dir') ?? DEFAULT_NETWORK_DIR,
+    savePartlabels: a.strings('save-partlabel'),
+    savePartindexes: a.strings('save-partindex'),
+    offline: a.flag('offline'),
+    insecure: a.flag('insecure'),
+    signingKeys: a.strings('signing-key'),
+    insecureIgnition: a.flag('insecure-ignition'),
+    preserveOnError: a.flag('preserve-on-error'),
+    fetchRetries: a.parsed<FetchRetries>('fetch-retries') ?? 0,
+    secureIpl: a.flag('secure-ipl'),
+    given: givenValues(a),
+  };
+  const optional = {
+    stream: a.string('stream'),
+    imageUrl: a.parsed<URL>('image-url'),
+    imageFile: a.string('image-file'),
+    ignitionFile: a.string('ignition-file'),
+    ignitionUrl: a.parsed<URL>('ignition-url'),
+    ignitionHash: a.parsed<IgnitionHash>('ignition-hash'),
+    platform: a.string('platform'),
+    firstbootArgs: a.string('firstboot-args'),
+    streamBaseUrl: a.string('stream-base-url'),
+    destDevice: a.positional('DEST_DEVICE'),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(config, { [key]: value });
+  }
+  return config;
+}
+
+export const install = leaf<InstallConfig>({
+  name: 'install',
+  about: 'Install NestOS',
+  longAbout:
+    'Writes a verified NestOS image to DEST_DEVICE, a block device or an existing ' +
+    'disk-image file (never created). The first MiB is written only after the ' +
+    'signature and checksums passed; on failure the partition table is reset ' +
+    '(keeping --save-partlabel/--save-partindex partitions) unless --preserve-on-error. ' +
+    'The default --network-dir is /etc/NetworkManager/system-connections/.',
+  options: INSTALL_OPTIONS,
+  positionals: [{ name: 'DEST_DEVICE', help: 'Destination device', required: true, requiredUnless: 'config-file' }],
+  overrideSelf: true,
+  toConfig,
+  load: lazy(() => import('../commands/install.js'), 'install'),
+});

@@ -1,0 +1,192 @@
+// install (SPEC 3.2): config files, Ignition source, partition filters,
+// destination checks, image location, exclusive access, saved partitions,
+// write_disk, and the failure path of 3.9.
+
+import { open, readFile } from 'node:fs/promises';
+import { INSTALL_OPTIONS, type InstallConfig } from '../cli/install.js';
+import { formatFetchRetries, parseFetchRetries } from '../cli/types.js';
+import { inspectTarget, sectorSize, deviceSize, type Target } from '../blockdev/device.js';
+import { SavedPartitions, handleReader } from '../blockdev/saved-partitions.js';
+import { formatConsole, parseConsole } from '../install/console.js';
+import { expandConfigFiles, type SerializeRules } from '../install/config-file.js';
+import { handleFailure, noteOtherBootFilesystems } from '../install/failure.js';
+import { formatIgnitionHash, parseIgnitionHash } from '../install/ignition-hash.js';
+import { parsePartitionFilters, type PartitionFilter } from '../install/partition-filter.js';
+import { checkExclusiveAccess } from '../install/preflight.js';
+import { writeDisk, type DiskState } from '../install/write-disk.js';
+import { loadTrustedKeys } from '../io/keys.js';
+import { FileLocation } from '../source/file-location.js';
+import { httpGetBuffer } from '../source/http.js';
+import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
+import { StreamLocation } from '../source/stream-location.js';
+import { UrlLocation } from '../source/url-location.js';
+import { CliError, ContextError, InterruptedError, formatErrorChain, withContext } from '../util/errors.js';
+import { interruptSignal } from '../util/interrupt.js';
+import { info } from '../util/log.js';
+import { packageVersion } from '../util/version.js';
+import { writeStdout } from '../util/stdio.js';
+import { defaultArchitecture } from '../cli/types.js';
+import { DEFAULT_NETWORK_DIR } from '../cli/install.js';
+
+/** `install failed` that still exits 130 when the failure was Ctrl-C. */
+class InstallInterrupted extends InterruptedError {
+  constructor() {
+    super();
+    this.message = 'install failed';
+  }
+}
+
+const SERIALIZE_RULES: SerializeRules = {
+  defaults: { architecture: defaultArchitecture(), 'network-dir': DEFAULT_NETWORK_DIR, 'fetch-retries': '0' },
+  canonical: (long, value) => {
+    try {
+      if (long === 'console') return formatConsole(parseConsole(value));
+      if (long === 'ignition-hash') return formatIgnitionHash(parseIgnitionHash(value));
+      if (long === 'image-url' || long === 'ignition-url') return new URL(value).href;
+      if (long === 'stream-base-url' && /^[a-z][a-z0-9+.-]*:/i.test(value)) return new URL(value).href;
+      if (long === 'fetch-retries') return formatFetchRetries(parseFetchRetries(value));
+    } catch {
+      // Invalid values are passed through; the re-parse reports them.
+    }
+    return value;
+  },
+};
+
+/** SPEC 3.1: expand, print the arguments, re-parse and run again. */
+async function runWithConfigFiles(config: InstallConfig): Promise<void> {
+  const args = await expandConfigFiles(config.configFiles, config.given, INSTALL_OPTIONS, SERIALIZE_RULES);
+  await writeStdout(`Running with arguments: ${args.join(' ')}\n`);
+  const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('../cli/index.js'), import('../cli/parse.js')]);
+  const invocation = await withContext('reprocessing command-line arguments', () =>
+    parseCommandLine(ROOT_COMMAND, ['install', ...args], packageVersion()),
+  );
+  if (invocation.kind !== 'run') throw new ContextError('reprocessing command-line arguments', new CliError(invocation.text.trim()));
+  await invocation.run();
+}
+
+/** SPEC 3.2 step 3. */
+async function readIgnition(config: InstallConfig): Promise<Buffer | undefined> {
+  let data: Buffer;
+  if (config.ignitionFile !== undefined) {
+    const path = config.ignitionFile;
+    data = await withContext(`opening source Ignition config ${path}`, () => readFile(path));
+  } else if (config.ignitionUrl !== undefined) {
+    const url = config.ignitionUrl;
+    if (url.protocol === 'http:') {
+      if (config.ignitionHash === undefined && !config.insecureIgnition) {
+        throw new CliError('refusing to fetch Ignition config over HTTP without --ignition-hash or --insecure-ignition');
+      }
+    } else if (url.protocol !== 'https:') {
+      throw new CliError(`unknown protocol for URL '${url.href}'`);
+    }
+    data = (await withContext(`downloading source Ignition config ${url.href}`, () => httpGetBuffer(url, config.fetchRetries))).body;
+  } else {
+    return undefined;
+  }
+  try {
+    JSON.parse(data.toString('utf8'));
+  } catch (err) {
+    throw new ContextError('parsing specified Ignition config', err);
+  }
+  return data;
+}
+
+/** SPEC 3.3 (osmet is not shipped by NestOS images: only --offline reports its absence). */
+function chooseLocation(config: InstallConfig, sector: number, dev: string): ImageLocation {
+  if (config.imageFile !== undefined) return new FileLocation(config.imageFile);
+  if (config.imageUrl !== undefined) return new UrlLocation(config.imageUrl, { retries: config.fetchRetries });
+  if (config.offline) throw new CliError('cannot perform offline install; metadata missing');
+  let format = 'raw.xz';
+  if (sector === 4096) format = '4k.raw.xz';
+  else if (sector !== 512) info(`Found non-standard sector size ${sector} for ${dev}, assuming 512b-compatible`);
+  return new StreamLocation({
+    stream: config.stream ?? 'stable',
+    architecture: config.architecture,
+    platform: 'metal',
+    format,
+    ...(config.streamBaseUrl !== undefined ? { baseUrl: config.streamBaseUrl } : {}),
+    retries: config.fetchRetries,
+  });
+}
+
+async function fetchSource(location: ImageLocation, insecure: boolean): Promise<ImageSource> {
+  info(location.describe());
+  const sources = await location.sources();
+  if (sources.length !== 1) {
+    for (const s of sources) s.stream.destroy();
+    throw new CliError(sources.length === 0 ? 'no artifacts found' : 'found multiple artifacts');
+  }
+  const source = sources[0] as ImageSource;
+  try {
+    applySignaturePolicy(source, insecure);
+  } catch (err) {
+    source.stream.destroy();
+    throw err;
+  }
+  return source;
+}
+
+async function readSavedPartitions(target: Target, sector: number, filters: PartitionFilter[]): Promise<SavedPartitions> {
+  const length = await deviceSize(target);
+  const handle = await open(target.canonical, 'r');
+  try {
+    return await SavedPartitions.fromDisk(handleReader(handle, length), sector, filters, { isBlockDevice: target.kind === 'block' });
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function install(config: InstallConfig): Promise<void> {
+  if (config.configFiles.length > 0) return runWithConfigFiles(config);
+  const dev = config.destDevice;
+  if (dev === undefined) throw new CliError('destination device must be specified');
+  const ignition = await readIgnition(config);
+  const filters = parsePartitionFilters(config.savePartlabels, config.savePartindexes);
+  const target = await inspectTarget(dev);
+  const sector = await sectorSize(target);
+  const keys = await loadTrustedKeys(config.signingKeys);
+  const source = await fetchSource(chooseLocation(config, sector, dev), config.insecure);
+  let saved: SavedPartitions;
+  try {
+    await withContext(`checking for exclusive access to ${dev}`, () => checkExclusiveAccess(target));
+    saved = await withContext(`saving partitions from ${dev}`, () => readSavedPartitions(target, sector, filters));
+  } catch (err) {
+    source.stream.destroy();
+    throw err;
+  }
+
+  const state: DiskState = { touched: false };
+  const signal = interruptSignal();
+  try {
+    await writeDisk(
+      {
+        target,
+        source,
+        keys,
+        saved,
+        sectorSize: sector,
+        signal,
+        boot: {
+          consoles: config.consoles,
+          appendKargs: config.appendKargs,
+          deleteKargs: config.deleteKargs,
+          ...(ignition !== undefined ? { ignition } : {}),
+          ...(config.ignitionHash !== undefined ? { ignitionHash: config.ignitionHash } : {}),
+          ...(config.platform !== undefined ? { platform: config.platform } : {}),
+          ...(config.firstbootArgs !== undefined ? { firstbootArgs: config.firstbootArgs } : {}),
+          ...(config.copyNetwork ? { networkDir: config.networkDir } : {}),
+        },
+      },
+      state,
+    );
+  } catch (err) {
+    source.stream.destroy();
+    process.stderr.write(`\n${formatErrorChain(err)}\n`);
+    if (state.touched) await handleFailure(target, saved, config.preserveOnError);
+    else info(`Nothing was written to ${dev}`);
+    if (signal.aborted) throw new InstallInterrupted();
+    throw new CliError('install failed');
+  }
+  await noteOtherBootFilesystems(target.canonical);
+  info('Install complete.');
+}

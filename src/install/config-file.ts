@@ -1,0 +1,111 @@
+// --config-file (SPEC 3.1): YAML files and the command line become argument
+// lists in the option table's order, defaults dropped; the caller re-parses
+// the concatenation ("last occurrence wins" makes later values override).
+
+import { readFile } from 'node:fs/promises';
+import type { OptionSpec } from '../cli/spec.js';
+import type { InstallValues } from '../cli/install.js';
+import { CliError, ContextError } from '../util/errors.js';
+
+/** Options that are not config-file keys (Appendix B). */
+const NOT_KEYS = new Set(['config-file', 'firstboot-args']);
+
+export interface SerializeRules {
+  /** Defaults that are dropped when a value equals them (after canonicalization). */
+  defaults: Record<string, string>;
+  /** Canonical text of a value (consoles, hashes, URLs, fetch-retries). */
+  canonical: (long: string, value: string) => string;
+}
+
+/** Config-file keys in serialization order, then `dest-device`. */
+export function configKeys(options: OptionSpec[]): string[] {
+  return [...options.filter((o) => !NOT_KEYS.has(o.long)).map((o) => o.long), 'dest-device'];
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'unit value';
+  if (Array.isArray(v)) return 'sequence';
+  if (typeof v === 'object') return 'map';
+  return `string ${JSON.stringify(v)}`;
+}
+
+/** Validate one parsed YAML document (failsafe schema: every scalar is text). */
+export function valuesFromYaml(doc: unknown, options: OptionSpec[]): InstallValues {
+  if (doc === null || doc === undefined || doc === '') return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new CliError(`invalid type: ${typeName(doc)}, expected struct InstallConfig`);
+  const keys = configKeys(options);
+  const out: InstallValues = {};
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (!keys.includes(key)) {
+      throw new CliError(`unknown field \`${key}\`, expected one of ${keys.map((k) => `\`${k}\``).join(', ')}`);
+    }
+    const opt = options.find((o) => o.long === key);
+    if (opt !== undefined && opt.value === undefined) {
+      if (value !== 'true' && value !== 'false') throw new CliError(`${key}: invalid type: ${typeName(value)}, expected a boolean`);
+      out[key] = value === 'true';
+    } else if (opt?.multiple) {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+        throw new CliError(`${key}: invalid type: ${typeName(value)}, expected a sequence of strings`);
+      }
+      out[key] = value as string[];
+    } else {
+      if (typeof value !== 'string') throw new CliError(`${key}: invalid type: ${typeName(value)}, expected a string`);
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** SPEC 3.1 step 2: values → argument list in table order, defaults dropped. */
+export function valuesToArgs(values: InstallValues, options: OptionSpec[], rules: SerializeRules): string[] {
+  const args: string[] = [];
+  for (const o of options) {
+    if (NOT_KEYS.has(o.long)) continue;
+    const v = values[o.long];
+    if (v === undefined || v === false) continue;
+    if (v === true) {
+      args.push(`--${o.long}`);
+      continue;
+    }
+    const list = Array.isArray(v) ? v : [v];
+    for (const item of list) {
+      const text = rules.canonical(o.long, item);
+      if (!o.multiple && rules.defaults[o.long] === text) continue;
+      args.push(`--${o.long}`, text);
+    }
+  }
+  const dest = values['dest-device'];
+  if (typeof dest === 'string') args.push(dest);
+  return args;
+}
+
+/** Read and validate one config file. */
+export async function readConfigFile(path: string, options: OptionSpec[]): Promise<InstallValues> {
+  const text = await readFile(path, 'utf8').catch((err: unknown) => {
+    throw new ContextError(`opening config file ${path}`, err);
+  });
+  try {
+    const { parse } = await import('yaml');
+    return valuesFromYaml(parse(text, { schema: 'failsafe' }) as unknown, options);
+  } catch (err) {
+    throw new ContextError(`parsing config file ${path}`, err);
+  }
+}
+
+/**
+ * SPEC 3.1 steps 1-4: every file's list (in order), then the command line's,
+ * then `--firstboot-args X` if given on the command line.
+ */
+export async function expandConfigFiles(
+  files: string[],
+  commandLine: InstallValues,
+  options: OptionSpec[],
+  rules: SerializeRules,
+): Promise<string[]> {
+  const args: string[] = [];
+  for (const file of files) args.push(...valuesToArgs(await readConfigFile(file, options), options, rules));
+  args.push(...valuesToArgs(commandLine, options, rules));
+  const firstboot = commandLine['firstboot-args'];
+  if (typeof firstboot === 'string') args.push('--firstboot-args', firstboot);
+  return args;
+}
