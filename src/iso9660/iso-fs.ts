@@ -1,0 +1,146 @@
+// A thin ISO 9660 reader over a FileHandle: descriptors, path lookup, walk
+// and file data (SPEC 4.1). Reads only what it needs, never the whole image.
+
+import type { FileHandle } from 'node:fs/promises';
+import { ContextError, NotFoundError, ShortReadError, context, withContext } from '../util/errors.js';
+import {
+  ISO_BLOCK_SIZE,
+  parseDirectory,
+  recordOffset,
+  type IsoDirectory,
+  type IsoFile,
+  type IsoRecord,
+} from './directory.js';
+import {
+  DESCRIPTORS_OFFSET,
+  DESCRIPTOR_TERMINATOR,
+  parseDescriptor,
+  type PrimaryDescriptor,
+  type VolumeDescriptor,
+} from './volume.js';
+
+/** Read exactly `length` bytes at `position`; EOF first is a ShortReadError. */
+export async function readExactAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) throw new ShortReadError();
+    done += bytesRead;
+  }
+  return buf;
+}
+
+export interface WalkEntry {
+  /** Path joined with `/`, no leading slash. */
+  path: string;
+  record: IsoRecord;
+}
+
+export class IsoFs {
+  private constructor(
+    readonly handle: FileHandle,
+    readonly descriptors: VolumeDescriptor[],
+    readonly primary: PrimaryDescriptor,
+  ) {}
+
+  /** Parse the descriptors and check the volume fits in the file (no context added). */
+  static async open(handle: FileHandle): Promise<IsoFs> {
+    const descriptors: VolumeDescriptor[] = [];
+    for (let n = 1; ; n++) {
+      const desc = await withContext(`getting volume descriptor #${n}`, async () => {
+        const position = DESCRIPTORS_OFFSET + (n - 1) * ISO_BLOCK_SIZE;
+        const buf = await readExactAt(handle, position, ISO_BLOCK_SIZE).catch(context('reading volume descriptor'));
+        return buf[0] === DESCRIPTOR_TERMINATOR ? undefined : parseDescriptor(buf);
+      });
+      if (desc === undefined) break;
+      descriptors.push(desc);
+    }
+    const primary = descriptors.find((d): d is PrimaryDescriptor => d.type === 'primary');
+    if (primary === undefined) throw new Error('no primary volume descriptor found in ISO');
+    const { size } = await handle.stat();
+    if (primary.volume_space_size * ISO_BLOCK_SIZE > size) throw new Error('ISO image is incomplete');
+    return new IsoFs(handle, descriptors, primary);
+  }
+
+  root(): IsoDirectory {
+    const { name, address, length } = this.primary.root;
+    return { kind: 'directory', name, address, length };
+  }
+
+  /** The non-dot records of a directory, in on-disk order. */
+  async listDirectory(dir: IsoDirectory): Promise<IsoRecord[]> {
+    const data = await readExactAt(this.handle, recordOffset(dir), dir.length);
+    return parseDirectory(data);
+  }
+
+  /** Look up a path (SPEC 4.1.4); absent components are NotFoundError. */
+  async getPath(path: string): Promise<IsoRecord> {
+    const components: string[] = [];
+    for (const c of path.split('/')) {
+      if (c === '' || c === '.') continue;
+      if (c === '..') components.pop();
+      else components.push(c);
+    }
+    const last = components.pop();
+    let dir = this.root();
+    if (last === undefined) return dir;
+    for (const c of components) {
+      const found = (await this.listDirectory(dir)).find((r) => r.name === c);
+      if (found === undefined) throw new NotFoundError(`intermediate directory ${c} does not exist`);
+      if (found.kind !== 'directory') {
+        throw new NotFoundError(`component "${c}" in path ${path} is not a directory`);
+      }
+      dir = found;
+    }
+    const found = (await this.listDirectory(dir)).find((r) => r.name === last);
+    if (found === undefined) {
+      throw new NotFoundError(`no record for ${last} in directory ${components.join('/')}`);
+    }
+    return found;
+  }
+
+  async getFile(path: string): Promise<IsoFile> {
+    const record = await this.getPath(path);
+    if (record.kind !== 'file') throw new Error(`entry ${record.name} is a directory`);
+    return record;
+  }
+
+  async getDirectory(path: string): Promise<IsoDirectory> {
+    const record = await this.getPath(path);
+    if (record.kind !== 'directory') throw new Error(`entry ${record.name} is a file`);
+    return record;
+  }
+
+  /** Pre-order depth-first walk in on-disk record order (SPEC 4.1.5). */
+  async *walk(): AsyncGenerator<WalkEntry> {
+    yield* this.walkDirectory(this.root(), '');
+  }
+
+  private async *walkDirectory(dir: IsoDirectory, prefix: string): AsyncGenerator<WalkEntry> {
+    for (const record of await this.listDirectory(dir)) {
+      const path = prefix === '' ? record.name : `${prefix}/${record.name}`;
+      yield { path, record };
+      if (record.kind === 'directory') yield* this.walkDirectory(record, path);
+    }
+  }
+
+  /** A (small) file's whole contents. */
+  async readFile(file: IsoFile): Promise<Buffer> {
+    return readExactAt(this.handle, recordOffset(file), file.length);
+  }
+
+  /** Bytes at an absolute offset of the image. */
+  async readAt(offset: number, length: number): Promise<Buffer> {
+    return readExactAt(this.handle, offset, length);
+  }
+}
+
+/** Open with upstream's outer context for ISO parsing errors. */
+export async function openIsoFs(handle: FileHandle): Promise<IsoFs> {
+  try {
+    return await IsoFs.open(handle);
+  } catch (err) {
+    throw new ContextError('parsing ISO9660 image', err);
+  }
+}
