@@ -36,7 +36,7 @@ class InstallInterrupted extends InterruptedError {
   }
 }
 
-const SERIALIZE_RULES: SerializeRules = {
+export const SERIALIZE_RULES: SerializeRules = {
   defaults: { architecture: defaultArchitecture(), 'network-dir': DEFAULT_NETWORK_DIR, 'fetch-retries': '0' },
   canonical: (long, value) => {
     try {

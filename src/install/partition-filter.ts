@@ -27,6 +27,7 @@ export function parseIndexFilter(text: string): PartitionFilter {
   const parts = text.split('-');
   if (parts.length > 2) throw new CliError(`couldn't parse partition index range '${text}'`);
   if (parts.length === 1) {
+    if (text === '') throw new CliError(`both ends of partition index range '${text}' cannot be open`);
     const n = parseIndex(parts[0] ?? '');
     return { kind: 'index', text, start: n, end: n };
   }
