@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { open } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  copyWithRegions,
+  plannedWrites,
+  streamWithRegions,
+  writeRegions,
+  type Region,
+} from '../../src/live/region.js';
+import { errorChain } from '../../src/util/errors.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const dir = tmpDir();
+const input = Buffer.alloc(700_000);
+for (let i = 0; i < input.length; i++) input[i] = (i * 7) & 0xff;
+
+function regions(): Region[] {
+  return [
+    { offset: 500_000, length: 4, contents: Buffer.from('zzzz'), modified: true },
+    { offset: 10, length: 3, contents: Buffer.from('abc'), modified: true },
+    { offset: 100, length: 3, contents: Buffer.from('not'), modified: false },
+  ];
+}
+
+function expected(): Buffer {
+  const out = Buffer.from(input);
+  out.write('zzzz', 500_000);
+  out.write('abc', 10);
+  return out;
+}
+
+async function collect(fn: (out: PassThrough) => Promise<void>): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await fn(out);
+  return Buffer.concat(chunks);
+}
+
+describe('regions in the three output modes', () => {
+  it('in place, copy and stream give the same bytes', async () => {
+    const inPlace = join(dir, 'in-place.bin');
+    writeFileSync(inPlace, input);
+    const h = await open(inPlace, 'r+');
+    await writeRegions(h, regions());
+    await h.close();
+    expect(readFileSync(inPlace).equals(expected())).toBe(true);
+
+    const src = join(dir, 'src.bin');
+    writeFileSync(src, input);
+    const inH = await open(src, 'r');
+    const copyPath = join(dir, 'copy.bin');
+    const outH = await open(copyPath, 'w');
+    await copyWithRegions(inH, outH, regions());
+    await outH.close();
+    expect(readFileSync(copyPath).equals(expected())).toBe(true);
+
+    const streamed = await collect((out) => streamWithRegions(inH, out, regions()));
+    await inH.close();
+    expect(streamed.equals(expected())).toBe(true);
+    expect(readFileSync(src).equals(input)).toBe(true);
+  });
+
+  it('checks lengths and overlaps before writing', () => {
+    expect(() => plannedWrites([{ offset: 0, length: 4, contents: Buffer.from('abc'), modified: true }])).toThrow(
+      'expected region contents length 4, found 3',
+    );
+    expect(() =>
+      plannedWrites([
+        { offset: 10, length: 10, contents: Buffer.alloc(10), modified: true },
+        { offset: 15, length: 10, contents: Buffer.alloc(10), modified: true },
+      ]),
+    ).toThrow('region starting at 15 precedes current offset 20');
+  });
+
+  it('a region past the end of the input fails to stream with upstream wording', async () => {
+    const src = join(dir, 'short.bin');
+    writeFileSync(src, Buffer.alloc(100));
+    const h = await open(src, 'r');
+    const err = await collect((out) =>
+      streamWithRegions(h, out, [{ offset: 200, length: 1, contents: Buffer.from('x'), modified: true }]),
+    ).catch((e: unknown) => e);
+    await h.close();
+    expect(errorChain(err)).toEqual(['copying bytes from 0 to 200', 'expected to copy 200 bytes but instead copied 100 bytes']);
+  });
+});
