@@ -1,0 +1,119 @@
+// A small NestOS-like metal image built without root: a GPT disk with
+// BIOS-BOOT, EFI-SYSTEM (vfat), `boot` (ext4 with a BLS entry, grub.cfg
+// with CONSOLE-SETTINGS markers, ignition.firstboot) and `root` (known
+// bytes), compressed with xz and signed by a gpg key made here.
+// Tools: sgdisk (gdisk), mkfs.ext4 (e2fsprogs), mkfs.vfat (dosfstools), xz, gpg.
+
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
+import { makeGpgKey, type GpgKey } from './gpg.js';
+
+export const BLS_OPTIONS = 'root=UUID=0000 rw rhgb quiet ignition.platform.id=metal $ignition_firstboot';
+
+export const GRUB_CFG = [
+  'set timeout=1',
+  '# CONSOLE-SETTINGS-START',
+  '# CONSOLE-SETTINGS-END',
+  'blscfg',
+  '',
+].join('\n');
+
+export interface MetalImage {
+  /** Uncompressed image. */
+  raw: string;
+  /** xz-compressed image with `<xz>.sig`. */
+  xz: string;
+  size: number;
+  sectorSize: number;
+  gpt: Gpt;
+  key: GpgKey;
+  /** Byte range of a partition by label. */
+  partition(label: string): { start: number; end: number };
+  sha256(start: number, end: number): string;
+}
+
+function tool(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function copyAt(dest: string, src: string, offset: number): void {
+  const data = readFileSync(src);
+  const fd = openSync(dest, 'r+');
+  try {
+    writeSync(fd, data, 0, data.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Build the image in `dir`. `sizeMiB` ≥ 40. */
+export async function buildMetalImage(dir: string, sizeMiB = 40): Promise<MetalImage> {
+  const raw = join(dir, 'nestos-metal.raw');
+  const size = sizeMiB << 20;
+  writeFileSync(raw, Buffer.alloc(0));
+  execFileSync('truncate', ['-s', String(size), raw]);
+  tool('sgdisk', [
+    '-n1:2048:+1M', '-t1:EF02', '-c1:BIOS-BOOT',
+    '-n2:0:+8M', '-t2:EF00', '-c2:EFI-SYSTEM',
+    '-n3:0:+16M', '-t3:8300', '-c3:boot',
+    '-n4:0:+8M', '-t4:8300', '-c4:root',
+    raw,
+  ]);
+  const gpt = (await readGpt(bufferReader(readFileSync(raw)))) as Gpt;
+  const range = (label: string) => {
+    const e = gpt.entries.find((x) => x.name === label);
+    if (e === undefined) throw new Error(`no partition ${label}`);
+    return { start: e.firstLba * 512, end: (e.lastLba + 1) * 512 };
+  };
+
+  const esp = join(dir, 'esp.img');
+  tool('mkfs.vfat', ['-n', 'EFI-SYSTEM', '-C', esp, String(8 * 1024)]);
+  copyAt(raw, esp, range('EFI-SYSTEM').start);
+
+  const tree = join(dir, 'boot-tree');
+  mkdirSync(join(tree, 'loader', 'entries'), { recursive: true });
+  mkdirSync(join(tree, 'grub2'), { recursive: true });
+  mkdirSync(join(tree, 'coreos'), { recursive: true });
+  writeFileSync(join(tree, 'loader', 'entries', 'ostree-1-nestos.conf'), `title NestOS 1 (ostree)\nversion 1\nlinux /ostree/vmlinuz\ninitrd /ostree/initramfs.img\noptions ${BLS_OPTIONS}\n`);
+  writeFileSync(join(tree, 'grub2', 'grub.cfg'), GRUB_CFG);
+  writeFileSync(join(tree, 'ignition.firstboot'), '# Set by coreos-ignition-firstboot\n');
+  writeFileSync(
+    join(tree, 'coreos', 'platforms.json'),
+    JSON.stringify({ metal: { grub_commands: [], kernel_arguments: [] }, qemu: { grub_commands: ['serial --speed=115200', 'terminal_input serial console', 'terminal_output serial console'], kernel_arguments: ['console=tty0', 'console=ttyS0,115200n8'] } }),
+  );
+  const bootImg = join(dir, 'boot.img');
+  tool('mkfs.ext4', ['-q', '-F', '-L', 'boot', '-d', tree, bootImg, '16M']);
+  copyAt(raw, bootImg, range('boot').start);
+
+  const root = range('root');
+  const fd = openSync(raw, 'r+');
+  try {
+    writeSync(fd, randomBytes(root.end - root.start), 0, root.end - root.start, root.start);
+  } finally {
+    closeSync(fd);
+  }
+
+  const xz = `${raw}.xz`;
+  writeFileSync(xz, execFileSync('xz', ['-T1', '-1', '-c', raw], { maxBuffer: 256 << 20 }));
+  const key = makeGpgKey(dir, 'metal');
+  key.sign(xz);
+  return {
+    raw,
+    xz,
+    size,
+    sectorSize: 512,
+    gpt,
+    key,
+    partition: range,
+    sha256: (start, end) => createHash('sha256').update(readFileSync(raw).subarray(start, end)).digest('hex'),
+  };
+}
+
+/** sha256 of a byte range of any file. */
+export function fileSha256(path: string, start = 0, end?: number): string {
+  const data = readFileSync(path);
+  return createHash('sha256').update(data.subarray(start, end ?? data.length)).digest('hex');
+}

@@ -1,0 +1,191 @@
+// install onto real loop devices (root). Fails instead of skipping under CI=true.
+// Tools: losetup blockdev partx lsblk blkid mount (util-linux, mount), sgdisk (gdisk),
+// mkfs.ext4 (e2fsprogs), mkfs.vfat (dosfstools), xz (xz-utils), gpg.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
+import { runCli } from '../helpers/cli.js';
+import { needs } from '../helpers/env.js';
+import { buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const TOOLS = ['losetup', 'blockdev', 'partx', 'lsblk', 'blkid', 'mount', 'sgdisk', 'mkfs.ext4', 'mkfs.vfat', 'xz', 'gpg'];
+const skip = needs({ root: true, tools: TOOLS });
+
+const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe.skipIf(skip)('install on loop devices', () => {
+  const dir = tmpDir('nestos-install-root-');
+  const loops: string[] = [];
+  const mounts: string[] = [];
+  let image: MetalImage;
+  const ignition = JSON.stringify({ ignition: { version: '3.3.0' }, passwd: { users: [{ name: 'core' }] } });
+  const ignitionFile = join(dir, 'config.ign');
+
+  beforeAll(async () => {
+    image = await buildMetalImage(dir);
+    writeFileSync(ignitionFile, ignition);
+  });
+
+  afterAll(() => {
+    for (const m of mounts.reverse()) {
+      try {
+        sh('umount', [m]);
+      } catch {
+        // already unmounted
+      }
+    }
+    for (const l of loops) {
+      try {
+        sh('losetup', ['-d', l]);
+      } catch {
+        // already detached
+      }
+    }
+    image?.key.close();
+  });
+
+  /** A disk-image file of `mib` MiB filled with a pattern, attached as a loop device with partitions. */
+  function makeDisk(name: string, mib: number, prepare?: (file: string) => void): { file: string; loop: string } {
+    const file = join(dir, name);
+    const block = Buffer.alloc(1 << 20, 0xa5);
+    const fd = openSync(file, 'w');
+    for (let i = 0; i < mib; i++) writeSync(fd, block);
+    closeSync(fd);
+    prepare?.(file);
+    const loop = sh('losetup', ['-f', '--show', '-P', file]).trim();
+    loops.push(loop);
+    if (prepare) sh('partx', ['-u', loop]);
+    return { file, loop };
+  }
+
+  function mountRo(dev: string): string {
+    const m = mkdtempSync(join(dir, 'mnt-'));
+    sh('mount', ['-o', 'ro', dev, m]);
+    mounts.push(m);
+    return m;
+  }
+
+  function unmount(m: string): void {
+    sh('umount', [m]);
+    mounts.splice(mounts.indexOf(m), 1);
+  }
+
+  const signed = () => ['-f', image.xz, '--signing-key', image.key.publicKeyFile];
+
+  it('installs a signed image, writes Ignition and kargs, and keeps a saved partition', async () => {
+    // 64 MiB disk with a "data" partition after the image's 40 MiB.
+    const dataStart = 48 << 20;
+    const { file, loop } = makeDisk('main.img', 64, (f) => sh('sgdisk', ['-n5:98304:+8M', '-c5:data', f]));
+    const dataSha = fileSha256(file, dataStart, dataStart + (8 << 20));
+    const res = await runCli(['install', ...signed(), '-i', ignitionFile, '--append-karg', 'nestos.test=1', '--delete-karg', 'rhgb', '--save-partlabel', 'da*', loop]);
+    expect(res.stderr).toContain('Install complete.');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toContain(`Copying image from ${image.xz}`);
+    expect(res.stderr).toContain('Saving partition 5 ("data") to new partition 5');
+    expect(res.stderr).toContain('Writing Ignition config');
+    expect(res.stderr).toContain('Modifying kernel arguments');
+
+    expect(sh('sgdisk', ['-v', loop])).toContain('No problems found');
+    const gpt = (await readGpt(bufferReader(readFileSync(file)))) as Gpt;
+    expect(gpt.entries.map((e) => [e.index, e.name])).toEqual([[1, 'BIOS-BOOT'], [2, 'EFI-SYSTEM'], [3, 'boot'], [4, 'root'], [5, 'data']]);
+    expect(gpt.entries[4]?.firstLba).toBe(98304);
+    expect(fileSha256(file, dataStart, dataStart + (8 << 20))).toBe(dataSha);
+    const root = image.partition('root');
+    expect(fileSha256(file, root.start, root.end)).toBe(image.sha256(root.start, root.end));
+    // Everything but the boot partition (edited) matches the image after the GPT area.
+    const esp = image.partition('EFI-SYSTEM');
+    expect(fileSha256(file, 1 << 20, esp.end)).toBe(image.sha256(1 << 20, esp.end));
+
+    const boot = readdirSync('/dev').map((n) => `/dev/${n}`).find((p) => p === `${loop}p3`);
+    expect(boot).toBe(`${loop}p3`);
+    const m = mountRo(`${loop}p3`);
+    try {
+      expect(readFileSync(join(m, 'ignition', 'config.ign'), 'utf8')).toBe(ignition);
+      expect(statSync(join(m, 'ignition', 'config.ign')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(m, 'ignition')).mode & 0o777).toBe(0o700);
+      const entry = readFileSync(join(m, 'loader', 'entries', 'ostree-1-nestos.conf'), 'utf8');
+      expect(entry).toContain('options root=UUID=0000 rw quiet ignition.platform.id=metal $ignition_firstboot nestos.test=1\n');
+    } finally {
+      unmount(m);
+    }
+  });
+
+  it('configures console, platform and first-boot args on an existing disk-image file (E8)', async () => {
+    const file = join(dir, 'vm.img');
+    writeFileSync(file, Buffer.alloc(0));
+    execFileSync('truncate', ['-s', '48M', file]);
+    const res = await runCli(['install', ...signed(), '-i', ignitionFile, '--console', 'ttyS0,115200', '--platform', 'qemu', '--firstboot-args', 'ip=dhcp', file]);
+    expect(res.stderr).toContain('Install complete.');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toContain('Setting platform to qemu');
+    expect(res.stderr).toContain('Configuring console settings');
+    const loop = sh('losetup', ['-f', '--show', '-P', '-r', file]).trim();
+    loops.push(loop);
+    sh('partx', ['-u', loop]);
+    const m = mountRo(`${loop}p3`);
+    try {
+      expect(readFileSync(join(m, 'ignition', 'config.ign'), 'utf8')).toBe(ignition);
+      const entry = readFileSync(join(m, 'loader', 'entries', 'ostree-1-nestos.conf'), 'utf8');
+      expect(entry).toContain('options root=UUID=0000 rw rhgb quiet ignition.platform.id=qemu $ignition_firstboot console=ttyS0,115200n8\n');
+      expect(readFileSync(join(m, 'grub2', 'grub.cfg'), 'utf8')).toBe(
+        'set timeout=1\n# CONSOLE-SETTINGS-START\nserial --unit=0 --speed=115200 --word=8 --parity=no\nterminal_input serial\nterminal_output serial\n# CONSOLE-SETTINGS-END\nblscfg\n',
+      );
+      expect(readFileSync(join(m, 'ignition.firstboot'), 'utf8')).toContain('set ignition_network_kcmdline="ip=dhcp"\n');
+    } finally {
+      unmount(m);
+    }
+    expect(statSync(file).size).toBe(48 << 20);
+  });
+
+  it('refuses a disk with a mounted partition and leaves it byte-for-byte unchanged', async () => {
+    const { file, loop } = makeDisk('busy.img', 48, (f) => sh('dd', [`if=${image.raw}`, `of=${f}`, 'conv=notrunc', 'status=none']));
+    const m = mountRo(`${loop}p3`);
+    const before = fileSha256(file);
+    const res = await runCli(['install', ...signed(), loop]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`Partitions in use on ${loop}:\n    ${loop}p3 mounted on ${m}\n`);
+    expect(res.stderr).toContain(`Error: checking for exclusive access to ${loop}\n\nCaused by:\n    found busy partitions\n`);
+    expect(fileSha256(file)).toBe(before);
+    unmount(m);
+  });
+
+  it('refuses a too-small disk before writing', async () => {
+    const { file, loop } = makeDisk('small.img', 24);
+    const before = fileSha256(file);
+    const res = await runCli(['install', ...signed(), loop]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`image is ${40 << 20} bytes but ${loop} has only ${24 << 20} bytes`);
+    expect(res.stderr).toContain(`Nothing was written to ${loop}`);
+    expect(res.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
+    expect(fileSha256(file)).toBe(before);
+  });
+
+  it('refuses an image signed by an untrusted key: nothing bootable is left', async () => {
+    const { file, loop } = makeDisk('untrusted.img', 48);
+    const before = fileSha256(file);
+    const res = await runCli(['install', '-f', image.xz, loop]);
+    expect(res.status).toBe(1);
+    expect(res.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
+    const after = readFileSync(file);
+    if (fileSha256(file) !== before) {
+      // Wiped: an empty GPT and no image first MiB.
+      const gpt = await readGpt(bufferReader(after));
+      expect(gpt?.entries).toEqual([]);
+      expect(res.stderr).toContain('Resetting partition table');
+    }
+    expect(after.subarray(0, 1 << 20).equals(readFileSync(image.raw).subarray(0, 1 << 20))).toBe(false);
+  });
+
+  it('refuses an image that would overwrite a saved partition, before writing', async () => {
+    const { file, loop } = makeDisk('collide.img', 64, (f) => sh('sgdisk', ['-n1:40960:+4M', '-c1:keep', f]));
+    const before = fileSha256(file);
+    const res = await runCli(['install', ...signed(), '--save-partlabel', 'keep', loop]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`collision with partition 1 ("keep") at offset ${40960 * 512}`);
+    expect(fileSha256(file)).toBe(before);
+  });
+});
