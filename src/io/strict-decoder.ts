@@ -1,0 +1,266 @@
+// Streaming decompression in strict mode (SPEC 2.8), for download and install.
+//
+// createStrictDecoder() returns a Transform that sniffs the first 6 bytes and
+// then either passes the data through unchanged, or decodes exactly one gzip
+// member / one xz stream / consecutive zstd frames. Any byte after the member
+// fails with "found trailing data after compressed stream"; a truncated member
+// fails too. Output comes in 1 MiB chunks (zlib, liblzma) and memory stays
+// bounded whatever the input size: the decoder waits for its reader.
+//
+// Member ends: xz and zstd are walked structurally (member-frame.ts) and only
+// the member's bytes reach the codec; gzip's deflate end comes from zlib
+// (InflateRaw stops early, its bytesWritten counts the input it used), then the
+// 8-byte trailer is checked here.
+
+import { Transform, type TransformCallback } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
+import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
+import { FrameScanner, gzipHeaderFramer, xzFramer, zstdFramer } from './member-frame.js';
+import {
+  GZIP_EOF,
+  TRAILING_DATA,
+  XZ_EOF,
+  ZSTD_EOF,
+  checkGzipTrailer,
+  sniffCompression,
+} from './decompress.js';
+
+/** Largest slice handed to liblzma at once: it does not wait for its reader within a write. */
+const XZ_WRITE_SLICE = 16 * 1024;
+
+/** A codec Transform run inside ours, with its errors and end turned into promises. */
+class Inner {
+  readonly ended: Promise<void>;
+  private readonly failed: Promise<never>;
+  constructor(
+    readonly stream: Transform,
+    onData: (b: Buffer) => boolean,
+  ) {
+    this.failed = new Promise<never>((_, reject) => stream.once('error', reject));
+    this.failed.catch(() => undefined);
+    this.ended = Promise.race([new Promise<void>((resolve) => stream.once('end', resolve)), this.failed]);
+    this.ended.catch(() => undefined);
+    stream.on('data', (b: Buffer) => {
+      if (!onData(b)) stream.pause();
+    });
+  }
+  write(buf: Buffer): Promise<void> {
+    const written = new Promise<void>((resolve, reject) => {
+      this.stream.write(buf, (err) => (err ? reject(err) : resolve()));
+    });
+    return Promise.race([written, this.failed]);
+  }
+  async finish(): Promise<void> {
+    this.stream.end();
+    await this.ended;
+  }
+}
+
+interface ZstdDCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+}
+
+type Phase =
+  | { kind: 'sniff'; head: Buffer[]; length: number }
+  | { kind: 'none' }
+  | { kind: 'xz'; scanner: FrameScanner; inner: Inner; held: Buffer[]; forwarded: number }
+  | { kind: 'zstd'; scanner: FrameScanner; dctx: ZstdDCtx; held: Buffer[]; forwarded: number }
+  | { kind: 'gzip-header'; scanner: FrameScanner }
+  | { kind: 'gzip-body'; inner: Inner; fed: number }
+  | { kind: 'gzip-trailer'; trailer: Buffer }
+  | { kind: 'done' };
+
+class StrictDecoder extends Transform {
+  private phase: Phase = { kind: 'sniff', head: [], length: 0 };
+  private demand: (() => void) | undefined;
+  private out = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
+  private outOff = 0;
+  private crc = 0;
+  private size = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.handle(chunk).then(() => cb(), cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.finishInput().then(() => cb(), cb);
+  }
+
+  override _read(size: number): void {
+    const p = this.phase;
+    if (p.kind === 'xz' || p.kind === 'gzip-body') p.inner.stream.resume();
+    const wake = this.demand;
+    this.demand = undefined;
+    wake?.();
+    super._read(size);
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    const p = this.phase;
+    if (p.kind === 'xz' || p.kind === 'gzip-body') p.inner.stream.destroy();
+    cb(err);
+  }
+
+  private async output(buf: Buffer): Promise<void> {
+    if (!this.push(buf)) await new Promise<void>((resolve) => (this.demand = resolve));
+  }
+
+  private async start(head: Buffer): Promise<void> {
+    const kind = sniffCompression(head.subarray(0, 6));
+    if (kind === 'none') {
+      this.phase = { kind: 'none' };
+    } else if (kind === 'xz') {
+      const { createUnxz } = await import('node-liblzma');
+      const stream = createUnxz({ chunkSize: DECOMPRESS_CHUNK_SIZE });
+      const inner = new Inner(stream as unknown as Transform, (b) => this.push(b));
+      this.phase = { kind: 'xz', scanner: new FrameScanner(xzFramer(), XZ_EOF), inner, held: [], forwarded: 0 };
+    } else if (kind === 'zstd') {
+      const { DCtx } = await import('zstd-napi/binding.js');
+      const dctx = new DCtx() as unknown as ZstdDCtx;
+      this.phase = { kind: 'zstd', scanner: new FrameScanner(zstdFramer(), ZSTD_EOF), dctx, held: [], forwarded: 0 };
+    } else {
+      this.phase = { kind: 'gzip-header', scanner: new FrameScanner(gzipHeaderFramer(), GZIP_EOF) };
+    }
+    await this.handle(head);
+  }
+
+  private async handle(chunk: Buffer): Promise<void> {
+    const p = this.phase;
+    switch (p.kind) {
+      case 'sniff': {
+        p.head.push(chunk);
+        p.length += chunk.length;
+        if (p.length >= 6) await this.start(Buffer.concat(p.head));
+        return;
+      }
+      case 'none':
+        await this.output(chunk);
+        return;
+      case 'xz':
+      case 'zstd':
+        return this.handleFramed(p, chunk);
+      case 'gzip-header': {
+        const used = p.scanner.feed(chunk);
+        if (!p.scanner.done) return;
+        const stream = createInflateRaw({ chunkSize: DECOMPRESS_CHUNK_SIZE });
+        const inner = new Inner(stream, (b) => {
+          this.crc = crc32(b, this.crc);
+          this.size += b.length;
+          return this.push(b);
+        });
+        this.phase = { kind: 'gzip-body', inner, fed: 0 };
+        if (used < chunk.length) await this.handle(chunk.subarray(used));
+        return;
+      }
+      case 'gzip-body': {
+        p.fed += chunk.length;
+        await p.inner.write(chunk);
+        const unused = p.fed - (p.inner.stream as unknown as { bytesWritten: number }).bytesWritten;
+        if (unused > 0) {
+          await p.inner.ended;
+          this.phase = { kind: 'gzip-trailer', trailer: Buffer.alloc(0) };
+          await this.handle(chunk.subarray(chunk.length - unused));
+        }
+        return;
+      }
+      case 'gzip-trailer': {
+        const trailer = Buffer.concat([p.trailer, chunk]);
+        if (trailer.length < 8) {
+          p.trailer = trailer;
+          return;
+        }
+        checkGzipTrailer(trailer, this.crc, this.size);
+        this.phase = { kind: 'done' };
+        if (trailer.length > 8) throw new Error(TRAILING_DATA);
+        return;
+      }
+      case 'done':
+        if (chunk.length > 0) throw new Error(TRAILING_DATA);
+        return;
+    }
+  }
+
+  private async handleFramed(
+    p: Extract<Phase, { kind: 'xz' | 'zstd' }>,
+    chunk: Buffer,
+    eof = false,
+  ): Promise<void> {
+    const used = p.scanner.feed(chunk);
+    if (eof) p.scanner.finish();
+    p.held.push(chunk.subarray(0, used));
+    const upTo = p.scanner.committed;
+    let held = Buffer.concat(p.held);
+    const n = upTo - p.forwarded;
+    const forward = held.subarray(0, n);
+    held = held.subarray(n);
+    p.held = held.length > 0 ? [held] : [];
+    p.forwarded = upTo;
+    if (p.kind === 'xz') {
+      for (let off = 0; off < forward.length; off += XZ_WRITE_SLICE) {
+        await p.inner.write(forward.subarray(off, off + XZ_WRITE_SLICE));
+      }
+    } else {
+      await this.zstdWrite(p.dctx, forward);
+    }
+    if (!p.scanner.done) return;
+    if (held.length > 0 || used < chunk.length) throw new Error(TRAILING_DATA);
+    if (p.kind === 'xz') await p.inner.finish();
+    else await this.flushOut();
+    this.phase = { kind: 'done' };
+  }
+
+  private async zstdWrite(dctx: ZstdDCtx, input: Buffer): Promise<void> {
+    let src = input;
+    for (;;) {
+      const [, produced, consumed] = dctx.decompressStream(this.out.subarray(this.outOff), src);
+      this.outOff += produced;
+      src = src.subarray(consumed);
+      if (this.outOff === this.out.length) {
+        // Output space ran out: the decoder may hold more, even for no new input.
+        await this.flushOut();
+        continue;
+      }
+      if (src.length === 0) return;
+    }
+  }
+
+  private async flushOut(): Promise<void> {
+    if (this.outOff === 0) return;
+    const full = this.out.subarray(0, this.outOff);
+    this.out = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
+    this.outOff = 0;
+    await this.output(full);
+  }
+
+  private async finishInput(): Promise<void> {
+    const p = this.phase;
+    switch (p.kind) {
+      case 'sniff':
+        await this.start(Buffer.concat(p.head));
+        if (this.phase.kind !== 'sniff') await this.finishInput();
+        return;
+      case 'none':
+      case 'done':
+        return;
+      case 'xz':
+      case 'zstd':
+        return this.handleFramed(p, Buffer.alloc(0), true);
+      case 'gzip-header':
+        throw new Error(GZIP_EOF);
+      case 'gzip-body': {
+        await p.inner.finish();
+        const unused = p.fed - (p.inner.stream as unknown as { bytesWritten: number }).bytesWritten;
+        if (unused === 0) throw new Error(GZIP_EOF);
+        // The member ended inside the last chunk: handled by handle(); unreachable otherwise.
+        return;
+      }
+      case 'gzip-trailer':
+        throw new Error(GZIP_EOF);
+    }
+  }
+}
+
+/** The strict decoder Transform (see the header comment). */
+export function createStrictDecoder(): Transform {
+  return new StrictDecoder();
+}
