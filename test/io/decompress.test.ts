@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { createStrictDecoder, decodeMember, sniffCompression, xzCompress } from '../../src/io/decompress.js';
+import { needs } from '../helpers/env.js';
+import { fixture } from '../helpers/tmp.js';
+
+const ONE_MIB_ZEROS_SHA256 = createHash('sha256').update(Buffer.alloc(1 << 20)).digest('hex');
+
+/** Run data through the strict decoder, split into chunks of `chunk` bytes. */
+async function strict(data: Buffer, chunk = 65536): Promise<{ out: Buffer; sizes: number[] }> {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += chunk) parts.push(data.subarray(i, i + chunk));
+  const out: Buffer[] = [];
+  await pipeline(
+    Readable.from(parts),
+    createStrictDecoder(),
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        out.push(c);
+        cb();
+      },
+    }),
+  );
+  return { out: Buffer.concat(out), sizes: out.map((b) => b.length) };
+}
+
+async function strictError(data: Buffer, chunk = 65536): Promise<string> {
+  return strict(data, chunk).then(
+    () => 'no error',
+    (err: Error) => err.message,
+  );
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const zstd = (input: Buffer, args: string[] = []): Buffer => execFileSync('zstd', ['-c', '-q', ...args], { input });
+const xz = (input: Buffer, args: string[] = []): Buffer => execFileSync('xz', ['-c', ...args], { input });
+
+describe('sniffCompression (SPEC 2.8)', () => {
+  it.each([
+    ['1f8b', 'gzip'],
+    ['1f', 'none'],
+    ['fd377a585a00', 'xz'],
+    ['fd377a585a', 'none'],
+    ['28b52ffd00', 'zstd'],
+    ['28b52ffd', 'none'],
+    ['5a2a4d1800', 'zstd'],
+    ['5f2a4d1800', 'zstd'],
+    ['602a4d1800', 'none'],
+    ['303730373031', 'none'],
+    ['', 'none'],
+  ])('%s → %s', (hex, kind) => {
+    expect(sniffCompression(Buffer.from(hex, 'hex'))).toBe(kind);
+  });
+});
+
+describe('strict streaming decoder', () => {
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s decodes to 1 MiB of zeros', async (name) => {
+    const { out } = await strict(readFileSync(fixture('verify', name)));
+    expect(sha256(out)).toBe(ONE_MIB_ZEROS_SHA256);
+  });
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s fed one byte at a time', async (name) => {
+    const { out } = await strict(readFileSync(fixture('verify', name)), 1);
+    expect(sha256(out)).toBe(ONE_MIB_ZEROS_SHA256);
+  });
+
+  it('passes uncompressed data through unchanged, also short inputs', async () => {
+    const data = Buffer.from('070701 plain data, not compressed at all');
+    expect((await strict(data, 3)).out).toEqual(data);
+    expect((await strict(Buffer.from('1f'))).out).toEqual(Buffer.from('1f'));
+    expect((await strict(Buffer.alloc(0))).out).toEqual(Buffer.alloc(0));
+  });
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s followed by one byte: trailing data', async (name) => {
+    const data = Buffer.concat([readFileSync(fixture('verify', name)), Buffer.alloc(1)]);
+    expect(await strictError(data)).toBe('found trailing data after compressed stream');
+    expect(await strictError(data, 1)).toBe('found trailing data after compressed stream');
+  });
+
+  it('a second gzip member or xz stream is trailing data', async () => {
+    const gz = gzipSync(Buffer.from('a'));
+    expect(await strictError(Buffer.concat([gz, gz]))).toBe('found trailing data after compressed stream');
+    const x = await xzCompress(Buffer.from('a'));
+    expect(await strictError(Buffer.concat([x, x]))).toBe('found trailing data after compressed stream');
+  });
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s truncated fails', async (name) => {
+    const data = readFileSync(fixture('verify', name));
+    for (const cut of [1, 4, 9, Math.floor(data.length / 2)]) {
+      expect(await strictError(data.subarray(0, data.length - cut))).not.toBe('no error');
+    }
+  });
+
+  it('a corrupted gzip trailer fails', async () => {
+    const gz = gzipSync(Buffer.from('hello world'));
+    gz[gz.length - 8] ^= 1;
+    expect(await strictError(gz)).toBe('gzip: invalid checksum');
+  });
+
+  it('gzip headers with FEXTRA, FNAME, FCOMMENT and FHCRC', async () => {
+    const body = gzipSync(Buffer.from('payload'));
+    const header = Buffer.from([0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3]);
+    const data = Buffer.concat([header, Buffer.from([3, 0, 1, 2, 3]), Buffer.from('name\0comment\0'), Buffer.alloc(2), body.subarray(10)]);
+    expect((await strict(data, 2)).out.toString()).toBe('payload');
+    expect((await decodeMember(data, 0)).decoded.toString()).toBe('payload');
+  });
+
+  it.skipIf(needs({ tools: ['zstd', 'xz'] }))('zstd: several frames and a skippable frame decode as one member', async () => {
+    const skippable = Buffer.concat([Buffer.from('502a4d18', 'hex'), Buffer.from([4, 0, 0, 0]), Buffer.from('skip')]);
+    const data = Buffer.concat([zstd(Buffer.from('one ')), skippable, zstd(Buffer.from('two'), ['--check'])]);
+    expect((await strict(data, 1)).out.toString()).toBe('one two');
+    expect(await strictError(Buffer.concat([data, Buffer.from('xyz')]))).toBe('found trailing data after compressed stream');
+  });
+
+  it.skipIf(needs({ tools: ['xz'] }))('64 MiB: output in chunks of at most 1 MiB, multi-block and CRC64 xz', async () => {
+    const big = Buffer.alloc(64 << 20);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    for (const data of [xz(big, ['-0', '--block-size=10MiB']), zstd(big), gzipSync(big)]) {
+      const { out, sizes } = await strict(data);
+      expect(out.length).toBe(big.length);
+      expect(sha256(out)).toBe(sha256(big));
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1 << 20);
+    }
+  });
+});
+
+describe('decodeMember (concatenated mode)', () => {
+  it('reports the bytes consumed and leaves what follows', async () => {
+    const gz = gzipSync(Buffer.from('first'));
+    const x = await xzCompress(Buffer.from('second'));
+    const data = Buffer.concat([Buffer.from('pre'), gz, x, Buffer.from('rest')]);
+    const a = await decodeMember(data, 3);
+    expect(a).toMatchObject({ kind: 'gzip', consumed: gz.length });
+    expect(a.decoded.toString()).toBe('first');
+    const b = await decodeMember(data, 3 + gz.length);
+    expect(b).toMatchObject({ kind: 'xz', consumed: x.length });
+    expect(b.decoded.toString()).toBe('second');
+  });
+
+  it.skipIf(needs({ tools: ['zstd'] }))('zstd frames stop where no frame magic follows', async () => {
+    const z = Buffer.concat([zstd(Buffer.from('a')), zstd(Buffer.from('b'))]);
+    const m = await decodeMember(Buffer.concat([z, Buffer.from('0707')]), 0);
+    expect(m.consumed).toBe(z.length);
+    expect(m.decoded.toString()).toBe('ab');
+  });
+});
