@@ -1,0 +1,66 @@
+// Opening a live ISO for customization and writing the result in one of the
+// three output modes (SPEC 4.6), which all produce the same bytes.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { context } from '../util/errors.js';
+import { writeAtomically } from '../util/atomic-file.js';
+import { openIsoFs, type IsoFs } from '../iso9660/iso-fs.js';
+import { IsoConfig } from './iso-config.js';
+import { copyWithRegions, streamWithRegions, writeRegions, type Region } from './region.js';
+
+/** Where the customized ISO goes: back into the input, a new file, or a stream. */
+export type OutputTarget =
+  | { kind: 'in-place' }
+  | { kind: 'file'; path: string }
+  | { kind: 'stream'; stream: Writable };
+
+export interface LiveIso {
+  path: string;
+  handle: FileHandle;
+  iso: IsoFs;
+  close(): Promise<void>;
+}
+
+/** Open an ISO (read-write when it will be modified in place) and parse ISO 9660. */
+export async function openIso(path: string, options: { writable: boolean }): Promise<LiveIso> {
+  const handle = await open(path, options.writable ? 'r+' : 'r').catch(context(`opening ${path}`));
+  try {
+    const iso = await openIsoFs(handle);
+    return { path, handle, iso, close: () => handle.close() };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** Open an ISO and load its customization model (SPEC 4.2), closing it on failure. */
+export async function openLiveIso(
+  path: string,
+  options: { writable: boolean },
+): Promise<LiveIso & { config: IsoConfig }> {
+  const live = await openIso(path, options);
+  try {
+    return { ...live, config: await IsoConfig.load(live.iso) };
+  } catch (err) {
+    await live.close();
+    throw err;
+  }
+}
+
+/** Write the modified regions to the chosen target. Regions must already be computed. */
+export async function writeLiveIso(live: LiveIso, regions: readonly Region[], target: OutputTarget): Promise<void> {
+  switch (target.kind) {
+    case 'in-place':
+      await writeRegions(live.handle, regions);
+      return;
+    case 'file':
+      await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) =>
+        copyWithRegions(live.handle, file.handle, regions),
+      );
+      return;
+    case 'stream':
+      await streamWithRegions(live.handle, target.stream, regions);
+      return;
+  }
+}
