@@ -94,8 +94,9 @@ export function compileGlob(pattern: string): GlobPattern {
         }
         if (i < chars.length && chars[i] === '/') i += 1;
         else if (i !== chars.length) throw new GlobSyntaxError(i, ERROR_RECURSIVE_WILDCARDS);
-        // Zero or more whole components: empty, or anything ending in "/".
-        if (!lastWasRecursive) re += '(?:[\\s\\S]*/)?';
+        // Upstream's AnyRecursiveSequence: nothing, anything up to a "/", or
+        // everything that is left (then the rest of the pattern must match "").
+        if (!lastWasRecursive) re += '(?:[\\s\\S]*/|[\\s\\S]*$)?';
         lastWasRecursive = true;
       } else {
         re += '[\\s\\S]*';
