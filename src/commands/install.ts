@@ -24,6 +24,7 @@ import { CliError, ContextError, InterruptedError, formatErrorChain, withContext
 import { interruptSignal } from '../util/interrupt.js';
 import { info } from '../util/log.js';
 import { packageVersion } from '../util/version.js';
+import { PROGRAM_NAME } from '../util/constants.js';
 import { writeStdout } from '../util/stdio.js';
 import { defaultArchitecture } from '../cli/types.js';
 import { DEFAULT_NETWORK_DIR } from '../cli/install.js';
@@ -56,9 +57,16 @@ export const SERIALIZE_RULES: SerializeRules = {
 async function runWithConfigFiles(config: InstallConfig): Promise<void> {
   const args = await expandConfigFiles(config.configFiles, config.given, INSTALL_OPTIONS, SERIALIZE_RULES);
   await writeStdout(`Running with arguments: ${args.join(' ')}\n`);
-  const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('../cli/index.js'), import('../cli/parse.js')]);
+  const [{ install: leafSpec }, { parseCommandLine }, { group }] = await Promise.all([
+    import('../cli/install.js'),
+    import('../cli/parse.js'),
+    import('../cli/spec.js'),
+  ]);
+  // After expansion DEST_DEVICE is checked by install itself ("destination device must be specified").
+  const reparse = { ...leafSpec, positionals: leafSpec.positionals.map((p) => ({ ...p, required: false })) };
+  const root = group({ name: PROGRAM_NAME, about: '', subcommands: [reparse] });
   const invocation = await withContext('reprocessing command-line arguments', () =>
-    parseCommandLine(ROOT_COMMAND, ['install', ...args], packageVersion()),
+    parseCommandLine(root, ['install', ...args], packageVersion()),
   );
   if (invocation.kind !== 'run') throw new ContextError('reprocessing command-line arguments', new CliError(invocation.text.trim()));
   await invocation.run();
