@@ -3,10 +3,11 @@
 
 import { PROGRAM_NAME } from '../util/constants.js';
 import { group } from './spec.js';
+import { install } from './install.js';
 import { listStream } from './list-stream.js';
 
 export const ROOT_COMMAND = group({
   name: PROGRAM_NAME,
   about: 'Installer for NestOS',
-  subcommands: [listStream],
+  subcommands: [install, listStream],
 });
