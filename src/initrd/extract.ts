@@ -1,0 +1,60 @@
+// Writing initrd members into a directory (`dev extract initrd`, SPEC 5.6),
+// never outside it: absolute names and ".." components are refused, parent
+// directories are created one component at a time and must be real
+// directories (a symlink placed by the existing tree or an earlier member is
+// refused), and files are created exclusively without following symlinks.
+
+import { constants } from 'node:fs';
+import { lstat, mkdir, open } from 'node:fs/promises';
+import { CliError, ContextError, context, hasErrorCode } from '../util/errors.js';
+import type { Initrd } from './initrd.js';
+import { hasTraversal, rustJoin } from './paths.js';
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+async function ensureDirectory(path: string): Promise<void> {
+  try {
+    const st = await lstat(path);
+    if (st.isSymbolicLink()) throw new CliError(`refusing to follow symbolic link ${path}`);
+    if (!st.isDirectory()) throw new CliError(`${path} is not a directory`);
+  } catch (err) {
+    if (!hasErrorCode(err, 'ENOENT')) throw err;
+    await mkdir(path);
+  }
+}
+
+/**
+ * Extract `names` (already sorted) into `directory`. `onPath` runs with each
+ * output path before it is written (the `-v` listing).
+ */
+export async function extractMembers(
+  initrd: Initrd,
+  names: string[],
+  directory: string,
+  onPath?: (path: string) => Promise<void>,
+): Promise<void> {
+  for (const name of names) {
+    if (hasTraversal(name)) throw new CliError(`path ${name} contains path traversal`);
+    const out = rustJoin(directory, name);
+    await onPath?.(out);
+    const components = name.split('/').filter((c) => c !== '' && c !== '.');
+    const parents = components.slice(0, -1);
+    const parentPath = parents.length > 0 ? rustJoin(directory, parents.join('/')) : directory;
+    try {
+      await mkdir(directory, { recursive: true });
+      let cur = directory;
+      for (const component of parents) {
+        cur = rustJoin(cur, component);
+        await ensureDirectory(cur);
+      }
+    } catch (err) {
+      throw new ContextError(`creating ${parentPath}`, err);
+    }
+    const fh = await open(out, CREATE_FLAGS, 0o666).catch(context(`opening ${out}`));
+    try {
+      await fh.writeFile(initrd.get(name) ?? Buffer.alloc(0)).catch(context(`writing ${out}`));
+    } finally {
+      await fh.close();
+    }
+  }
+}
