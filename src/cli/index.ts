@@ -5,9 +5,10 @@ import { PROGRAM_NAME } from '../util/constants.js';
 import { group } from './spec.js';
 import { install } from './install.js';
 import { listStream } from './list-stream.js';
+import { pxe } from './pxe.js';
 
 export const ROOT_COMMAND = group({
   name: PROGRAM_NAME,
   about: 'Installer for NestOS',
-  subcommands: [install, listStream],
+  subcommands: [install, listStream, pxe],
 });
