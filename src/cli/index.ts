@@ -3,6 +3,7 @@
 
 import { PROGRAM_NAME } from '../util/constants.js';
 import { group } from './spec.js';
+import { download } from './download.js';
 import { install } from './install.js';
 import { listStream } from './list-stream.js';
 import { pxe } from './pxe.js';
@@ -10,5 +11,5 @@ import { pxe } from './pxe.js';
 export const ROOT_COMMAND = group({
   name: PROGRAM_NAME,
   about: 'Installer for NestOS',
-  subcommands: [install, listStream, pxe],
+  subcommands: [install, download, listStream, pxe],
 });

@@ -1,0 +1,116 @@
+// The end of the image pipeline (SPEC 2.9 steps 1-4): keeps the first MiB
+// of the decoded image in memory, lets the hold-back write its placeholder,
+// then writes everything after it at explicit positions in 256 KiB+ blocks.
+
+import { Writable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { BUFFER_SIZE, FIRST_MIB } from '../util/constants.js';
+import { CliError } from '../util/errors.js';
+import type { HoldBack } from './write-image.js';
+
+/** Image sector size from its GPT header position (SPEC 2.9 step 2); undefined = unknown. */
+export function detectSectorSize(firstMiB: Buffer): number | undefined {
+  const sig = Buffer.from('EFI PART');
+  if (firstMiB.length >= 520 && firstMiB.subarray(512, 520).equals(sig)) return 512;
+  if (firstMiB.length >= 4104 && firstMiB.subarray(4096, 4104).equals(sig)) return 4096;
+  return undefined;
+}
+
+/** Marks errors raised while handling the first MiB: they carry their own context. */
+export class HeadError extends Error {
+  override name = 'HeadError';
+  constructor(readonly inner: unknown) {
+    super('first MiB', { cause: inner });
+  }
+}
+
+export interface ImageSinkOptions {
+  holdBack: HoldBack;
+  expectedSectorSize?: number;
+}
+
+export async function writeFully(dest: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await dest.write(buf, done, buf.length - done, position + done);
+    if (bytesWritten === 0) throw new Error('failed to write whole buffer');
+    done += bytesWritten;
+  }
+}
+
+export class ImageSink extends Writable {
+  private head: Buffer = Buffer.allocUnsafe(FIRST_MIB);
+  private headLength = 0;
+  private headDone = false;
+  private position = FIRST_MIB;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+
+  constructor(
+    private readonly dest: FileHandle,
+    private readonly opts: ImageSinkOptions,
+  ) {
+    super({ highWaterMark: BUFFER_SIZE });
+  }
+
+  /** The first MiB (the whole image if shorter); complete once the sink has finished. */
+  get firstMiB(): Buffer {
+    return this.head.subarray(0, this.headLength);
+  }
+
+  /** Whether the whole first MiB has been received. */
+  get pastFirstMiB(): boolean {
+    return this.headDone;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.consume(chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    (async () => {
+      if (!this.headDone) await this.finishHead();
+      await this.flush();
+    })().then(() => callback(), callback);
+  }
+
+  private async consume(chunk: Buffer): Promise<void> {
+    let rest = chunk;
+    if (!this.headDone) {
+      const n = Math.min(rest.length, FIRST_MIB - this.headLength);
+      rest.copy(this.head, this.headLength, 0, n);
+      this.headLength += n;
+      rest = rest.subarray(n);
+      if (this.headLength < FIRST_MIB) return;
+      await this.finishHead();
+    }
+    if (rest.length === 0) return;
+    this.pending.push(rest);
+    this.pendingLength += rest.length;
+    if (this.pendingLength >= BUFFER_SIZE) await this.flush();
+  }
+
+  private async finishHead(): Promise<void> {
+    this.headDone = true;
+    this.head = this.head.subarray(0, this.headLength);
+    try {
+      const expected = this.opts.expectedSectorSize;
+      const found = detectSectorSize(this.head);
+      if (expected !== undefined && found !== undefined && found !== expected) {
+        throw new CliError(`source has sector size ${found} but destination has sector size ${expected}`);
+      }
+      await this.opts.holdBack.placeholder(this.dest, this.head);
+    } catch (err) {
+      throw new HeadError(err);
+    }
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingLength === 0) return;
+    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    await writeFully(this.dest, buf, this.position);
+    this.position += buf.length;
+  }
+}

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTrustedKeys, type TrustedKeys } from '../../src/io/keys.js';
+import { writeImage, type HoldBack, type WriteImageOptions } from '../../src/io/write-image.js';
+import type { ImageSource } from '../../src/source/location.js';
+import { InterruptedError, errorChain } from '../../src/util/errors.js';
+import { needs } from '../helpers/env.js';
+import { makeGpgKey, type GpgKey } from '../helpers/gpg.js';
+import { fixture, tmpDir } from '../helpers/tmp.js';
+
+const MiB = 1 << 20;
+const dir = tmpDir();
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+let keys: TrustedKeys;
+let key: GpgKey;
+const skip = needs({ tools: ['gpg'] });
+
+beforeAll(async () => {
+  if (skip) return;
+  key = makeGpgKey(dir);
+  keys = await loadTrustedKeys([key.publicKeyFile, fixture('verify', 'test-key.pub.asc')]);
+});
+afterAll(() => key?.close());
+
+let counter = 0;
+/** A signed file of `data`; returns a fresh source over it. */
+function signed(data: Buffer, extra: Partial<ImageSource> = {}, chunk = 64 * 1024): ImageSource {
+  const file = join(dir, `img-${counter++}`);
+  writeFileSync(file, data);
+  const signature = readFileSync(key.sign(file));
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < data.length; i += chunk) chunks.push(data.subarray(i, i + chunk));
+  return { stream: Readable.from(chunks), lengthHint: data.length, signature, filename: 'img', artifactType: 'disk', ...extra };
+}
+
+async function run(source: ImageSource, opts: Partial<WriteImageOptions> = {}): Promise<{ out: Buffer; error?: unknown; progress: string[] }> {
+  const path = join(dir, `out-${counter++}`);
+  const dest: FileHandle = await open(path, 'w+');
+  const progress: string[] = [];
+  let error: unknown;
+  try {
+    await writeImage(source, dest, { decompress: false, keys, progressOutput: { write: (t) => progress.push(t), isTTY: false }, ...opts });
+  } catch (e) {
+    error = e;
+  } finally {
+    await dest.close();
+  }
+  return { out: readFileSync(path), error, progress };
+}
+
+describe.skipIf(skip)('writeImage (SPEC 2.9)', () => {
+  it('copies a signed image of several MiB exactly, with progress', async () => {
+    const data = randomBytes(3 * MiB + 4321);
+    const { out, error, progress } = await run(signed(data));
+    expect(error).toBeUndefined();
+    expect(sha(out)).toBe(sha(data));
+    expect(progress.at(-1)).toBe('Read disk 3.0 MiB/3.0 MiB (100%)\n');
+  });
+
+  it('images under 1 MiB work (E5), and an empty one', async () => {
+    for (const size of [1000, MiB - 1, MiB, MiB + 1, 0]) {
+      const data = randomBytes(size);
+      const { out, error } = await run(signed(data));
+      expect(error).toBeUndefined();
+      expect(out.equals(data)).toBe(true);
+    }
+  });
+
+  it('holds the first MiB back until every check passed (E4)', async () => {
+    const data = randomBytes(2 * MiB);
+    const events: string[] = [];
+    const holdBack: HoldBack = {
+      async placeholder(dest, first) {
+        events.push(`placeholder ${first.length}`);
+        await dest.write(Buffer.alloc(first.length), 0, first.length, 0);
+      },
+      async commit(dest, first) {
+        const { size } = await dest.stat();
+        events.push(`commit ${first.length} after ${size}`);
+        await dest.write(first, 0, first.length, 0);
+      },
+    };
+    const { out, error } = await run(signed(data), { holdBack });
+    expect(error).toBeUndefined();
+    expect(events).toEqual([`placeholder ${MiB}`, `commit ${MiB} after ${2 * MiB}`]);
+    expect(out.equals(data)).toBe(true);
+  });
+
+  it('a tampered image fails and its first MiB stays zeros', async () => {
+    const data = randomBytes(2 * MiB);
+    const source = signed(data);
+    const bad = Buffer.from(data);
+    bad.writeUInt8(bad.readUInt8(MiB + 5) ^ 1, MiB + 5);
+    source.stream = Readable.from([bad]);
+    const { out, error } = await run(source);
+    expect(errorChain(error)).toEqual(['GPG verification failure', 'Signed digest did not match']);
+    expect(out.subarray(0, MiB).equals(Buffer.alloc(MiB))).toBe(true);
+  });
+
+  it('a signature by an untrusted key fails before anything is written', async () => {
+    const data = randomBytes(1000);
+    const { out, error } = await run(signed(data), { keys: await loadTrustedKeys([]) });
+    expect(errorChain(error)[0]).toBe('GPG verification failure');
+    expect(out.length).toBe(0);
+  });
+
+  it('checks the stream sha256 of the stored bytes (E3)', async () => {
+    const data = randomBytes(MiB + 10);
+    expect((await run(signed(data, { sha256: sha(data) }))).error).toBeUndefined();
+    const { out, error } = await run(signed(data, { sha256: sha(Buffer.from('other')) }));
+    expect(errorChain(error)).toEqual([
+      'sha256 verification failure',
+      `hash mismatch, computed '${sha(data)}' but expected '${sha(Buffer.from('other'))}'`,
+    ]);
+    expect(out.subarray(0, MiB).equals(Buffer.alloc(MiB))).toBe(true);
+  });
+
+  it('uncompressed-sha256 is only checked when decoding', async () => {
+    const data = randomBytes(100);
+    expect((await run(signed(data, { uncompressedSha256: 'ff' }))).error).toBeUndefined();
+  });
+
+  it('a limit: exactly reaching it is fine, passing it is a collision', async () => {
+    const data = randomBytes(2 * MiB);
+    expect((await run(signed(data), { limit: { bytes: 2 * MiB, describe: 'partition 4 ("data")' } })).error).toBeUndefined();
+    expect(errorChain((await run(signed(data), { limit: { bytes: 2 * MiB - 1, describe: 'partition 4 ("data")' } })).error)).toEqual([
+      'decoding and writing image',
+      `collision with partition 4 ("data") at offset ${2 * MiB - 1}`,
+    ]);
+    expect(errorChain((await run(signed(data), { limit: { bytes: 1000, describe: 'partition 1 ("x")' } })).error)).toEqual([
+      'decoding first MiB of image',
+      'collision with partition 1 ("x") at offset 1000',
+    ]);
+  });
+
+  it('checks the sector size from the GPT header position', async () => {
+    const data = Buffer.alloc(2 * MiB);
+    data.write('EFI PART', 4096);
+    const { error } = await run(signed(data), { expectedSectorSize: 512 });
+    expect(errorChain(error)).toEqual(['source has sector size 4096 but destination has sector size 512']);
+    expect((await run(signed(data), { expectedSectorSize: 4096 })).error).toBeUndefined();
+  });
+
+  it('Ctrl-C aborts with InterruptedError', async () => {
+    const controller = new AbortController();
+    let sent = 0;
+    const stream = new Readable({
+      read() {
+        sent++;
+        if (sent === 20) controller.abort(new InterruptedError());
+        this.push(Buffer.alloc(64 * 1024));
+      },
+    });
+    const { error } = await run({ stream, filename: 'x', artifactType: 'disk' }, { signal: controller.signal });
+    expect(error).toBeInstanceOf(InterruptedError);
+  });
+
+  it('an unsigned source is copied when the caller allowed it', async () => {
+    const data = randomBytes(5000);
+    const { out, error } = await run({ stream: Readable.from([data]), filename: 'x', artifactType: 'kernel' });
+    expect(error).toBeUndefined();
+    expect(out.equals(data)).toBe(true);
+  });
+});
+
+describe('writeImage with decompression and the fixtures (SPEC 7.3)', () => {
+  let fixtureKeys: TrustedKeys;
+  beforeAll(async () => {
+    fixtureKeys = await loadTrustedKeys([fixture('verify', 'test-key.pub.asc')]);
+  });
+
+  function fixtureSource(name: string, extra?: Buffer): ImageSource {
+    const data = readFileSync(fixture('verify', name));
+    return {
+      stream: Readable.from([extra ? Buffer.concat([data, extra]) : data]),
+      lengthHint: data.length,
+      signature: readFileSync(fixture('verify', `${name}.sig`)),
+      filename: name,
+      artifactType: 'disk',
+    };
+  }
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s + signature → 1 MiB of zeros; uncompressed-sha256 checked', async (name) => {
+    const zeros = Buffer.alloc(MiB);
+    const source = { ...fixtureSource(name), uncompressedSha256: sha(zeros) };
+    const { out, error } = await run(source, { decompress: true, keys: fixtureKeys });
+    expect(error).toBeUndefined();
+    expect(out.equals(zeros)).toBe(true);
+    const wrong = { ...fixtureSource(name), uncompressedSha256: sha(Buffer.from('x')) };
+    expect(errorChain((await run(wrong, { decompress: true, keys: fixtureKeys })).error)[0]).toBe('uncompressed-sha256 verification failure');
+  });
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('%s with one extra 00 byte fails and commits nothing', async (name) => {
+    const { out, error } = await run(fixtureSource(name, Buffer.from([0])), { decompress: true, keys: fixtureKeys });
+    expect(error).toBeDefined();
+    expect(out.equals(Buffer.alloc(MiB)) || out.length === 0).toBe(true);
+  });
+});
