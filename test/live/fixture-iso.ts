@@ -3,9 +3,10 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, tmpDir } from '../helpers/tmp.js';
+import { fixture } from '../helpers/tmp.js';
 
 export const ISO_FIXTURES = [
   'embed-areas-2020-09',
@@ -30,9 +31,19 @@ export const NETWORK_FIXTURES = ISO_FIXTURES.filter((f) => f >= 'embed-areas-202
 
 let pristineDir: string | undefined;
 
+/**
+ * A directory for the whole test file (caches shared across describes; tmpDir()
+ * would be removed when the first describe that called it ends).
+ */
+export function fileScopedDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Path of the pristine decompressed fixture (never mutate it). */
 export function pristineIso(name: IsoFixture): string {
-  pristineDir ??= tmpDir('nestos-iso-pristine-');
+  pristineDir ??= fileScopedDir('nestos-iso-pristine-');
   const path = join(pristineDir, `${name}.iso`);
   if (!existsSync(path)) {
     writeFileSync(path, execFileSync('xz', ['-dc', fixture('iso', `${name}.iso.xz`)], { maxBuffer: 64 << 20 }));

@@ -1,0 +1,21 @@
+// `dev show iso [--ignition | --kargs] <ISO>` (SPEC 1.14, 4.15).
+
+import { lazy, leaf } from './spec.js';
+
+export interface DevShowIsoConfig {
+  ignition: boolean;
+  kargs: boolean;
+  input: string;
+}
+
+export const devShowIso = leaf<DevShowIsoConfig>({
+  name: 'iso',
+  about: 'Inspect the NestOS live ISO image',
+  options: [
+    { long: 'ignition', help: 'Show Ignition embed area parameters', conflicts: ['kargs'] },
+    { long: 'kargs', help: 'Show kargs embed area parameters', conflicts: ['ignition'] },
+  ],
+  positionals: [{ name: 'ISO', help: 'ISO image', required: true }],
+  toConfig: (a) => ({ ignition: a.flag('ignition'), kargs: a.flag('kargs'), input: a.positional('ISO') ?? '' }),
+  load: lazy(() => import('../commands/dev-iso.js'), 'devShowIso'),
+});
