@@ -60,6 +60,10 @@ interface ZstdDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
 }
 
+interface ZstdBinding {
+  DCtx: new () => ZstdDCtx;
+}
+
 type Phase =
   | { kind: 'sniff'; head: Buffer[]; length: number }
   | { kind: 'none' }
@@ -115,8 +119,9 @@ class StrictDecoder extends Transform {
       const inner = new Inner(stream as unknown as Transform, (b) => this.push(b));
       this.phase = { kind: 'xz', scanner: new FrameScanner(xzFramer(), XZ_EOF), inner, held: [], forwarded: 0 };
     } else if (kind === 'zstd') {
-      const { DCtx } = await import('zstd-napi/binding.js');
-      const dctx = new DCtx() as unknown as ZstdDCtx;
+      // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
+      const mod = (await import('zstd-napi/binding.js')) as unknown as ZstdBinding & { default?: ZstdBinding };
+      const dctx = new (mod.default ?? mod).DCtx();
       this.phase = { kind: 'zstd', scanner: new FrameScanner(zstdFramer(), ZSTD_EOF), dctx, held: [], forwarded: 0 };
     } else {
       this.phase = { kind: 'gzip-header', scanner: new FrameScanner(gzipHeaderFramer(), GZIP_EOF) };

@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createStrictDecoder, decodeMember, sniffCompression, xzCompress } from '../../src/io/decompress.js';
 import { needs } from '../helpers/env.js';
-import { fixture } from '../helpers/tmp.js';
+import { join } from 'node:path';
+import { ROOT, fixture } from '../helpers/tmp.js';
 
 const ONE_MIB_ZEROS_SHA256 = createHash('sha256').update(Buffer.alloc(1 << 20)).digest('hex');
 
@@ -98,7 +99,7 @@ describe('strict streaming decoder', () => {
 
   it('a corrupted gzip trailer fails', async () => {
     const gz = gzipSync(Buffer.from('hello world'));
-    gz[gz.length - 8] ^= 1;
+    gz.writeUInt8((gz.readUInt8(gz.length - 8) ^ 1), gz.length - 8);
     expect(await strictError(gz)).toBe('gzip: invalid checksum');
   });
 
@@ -147,5 +148,20 @@ describe('decodeMember (concatenated mode)', () => {
     const m = await decodeMember(Buffer.concat([z, Buffer.from('0707')]), 0);
     expect(m.consumed).toBe(z.length);
     expect(m.decoded.toString()).toBe('ab');
+  });
+});
+
+describe('the built module under plain Node (ESM/CJS interop of the codecs)', () => {
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('dist strict decoder decodes %s', (name) => {
+    const script = `
+      import { createReadStream } from 'node:fs';
+      import { createHash } from 'node:crypto';
+      import { pipeline } from 'node:stream/promises';
+      const { createStrictDecoder } = await import(${JSON.stringify(join(ROOT, 'dist', 'io', 'decompress.js'))});
+      const h = createHash('sha256');
+      await pipeline(createReadStream(process.argv[1]), createStrictDecoder(), async function* (src) { for await (const c of src) h.update(c); });
+      process.stdout.write(h.digest('hex'));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, fixture('verify', name)]).toString();
+    expect(out).toBe(ONE_MIB_ZEROS_SHA256);
   });
 });
