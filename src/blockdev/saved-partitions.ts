@@ -2,6 +2,7 @@
 // GPT by filters, then "overwrite" (a fresh table holding only them) and
 // "merge" (the image's table plus them, resized to the disk).
 
+import { randomBytes } from 'node:crypto';
 import { open, rm, mkdtemp } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -178,8 +179,7 @@ export class SavedPartitions {
 
   /** SPEC 3.9 step 2: keep the saved entries in a stash file; returns its path. */
   async stash(deviceLength: number): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'nestos-installer-partitions.'));
-    const path = join(dir, 'gpt');
+    const path = join(tmpdir(), `nestos-installer-partitions.${randomBytes(6).toString('base64url').slice(0, 6)}`);
     const file = await open(path, 'wx', 0o600);
     try {
       await file.truncate(deviceLength);

@@ -3,14 +3,16 @@
 // mkfs.ext4 (e2fsprogs), mkfs.vfat (dosfstools), xz (xz-utils), gpg.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, readdirSync, statSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
 import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
+import { serveDir } from '../helpers/http-server.js';
 import { buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { fixture, tmpDir } from '../helpers/tmp.js';
 
 const TOOLS = ['losetup', 'blockdev', 'partx', 'lsblk', 'blkid', 'mount', 'sgdisk', 'mkfs.ext4', 'mkfs.vfat', 'xz', 'gpg'];
 const skip = needs({ root: true, tools: TOOLS });
@@ -118,11 +120,24 @@ describe.skipIf(skip)('install on loop devices', () => {
     const file = join(dir, 'vm.img');
     writeFileSync(file, Buffer.alloc(0));
     execFileSync('truncate', ['-s', '48M', file]);
-    const res = await runCli(['install', ...signed(), '-i', ignitionFile, '--console', 'ttyS0,115200', '--platform', 'qemu', '--firstboot-args', 'ip=dhcp', file]);
+    const served = tmpDir();
+    writeFileSync(join(served, 'config.ign'), ignition);
+    const server = await serveDir(served);
+    const netDir = join(dir, 'nm');
+    mkdirSync(netDir);
+    writeFileSync(join(netDir, 'eth0.nmconnection'), '[connection]\nid=eth0\n', { mode: 0o600 });
+    const hash = `sha256-${createHash('sha256').update(ignition).digest('hex')}`;
+    let res;
+    try {
+      res = await runCli(['install', ...signed(), '-I', `${server.url}config.ign`, '--ignition-hash', hash, '--console', 'ttyS0,115200', '--platform', 'qemu', '--firstboot-args', 'ip=dhcp', '-n', '--network-dir', netDir, file]);
+    } finally {
+      await server.close();
+    }
     expect(res.stderr).toContain('Install complete.');
     expect(res.status).toBe(0);
     expect(res.stderr).toContain('Setting platform to qemu');
     expect(res.stderr).toContain('Configuring console settings');
+    expect(res.stderr).toContain(`Copying ${join(netDir, 'eth0.nmconnection')} to installed system`);
     const loop = sh('losetup', ['-f', '--show', '-P', '-r', file]).trim();
     loops.push(loop);
     sh('partx', ['-u', loop]);
@@ -135,6 +150,8 @@ describe.skipIf(skip)('install on loop devices', () => {
         'set timeout=1\n# CONSOLE-SETTINGS-START\nserial --unit=0 --speed=115200 --word=8 --parity=no\nterminal_input serial\nterminal_output serial\n# CONSOLE-SETTINGS-END\nblscfg\n',
       );
       expect(readFileSync(join(m, 'ignition.firstboot'), 'utf8')).toContain('set ignition_network_kcmdline="ip=dhcp"\n');
+      expect(readFileSync(join(m, 'coreos-firstboot-network', 'eth0.nmconnection'), 'utf8')).toBe('[connection]\nid=eth0\n');
+      expect(statSync(join(m, 'coreos-firstboot-network', 'eth0.nmconnection')).mode & 0o777).toBe(0o600);
     } finally {
       unmount(m);
     }
@@ -187,5 +204,29 @@ describe.skipIf(skip)('install on loop devices', () => {
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`collision with partition 1 ("keep") at offset ${40960 * 512}`);
     expect(fileSha256(file)).toBe(before);
+  });
+  it('resets the table after a failure past the first write, or keeps it with --preserve-on-error', async () => {
+    // The gpt-512 fixture has no boot partition: post-processing fails after the image is written.
+    const fixtureImage = join(dir, 'noboot.raw');
+    writeFileSync(fixtureImage, execFileSync('xz', ['-dc', fixture('disk', 'gpt-512.xz')], { maxBuffer: 64 << 20 }));
+    const { file, loop } = makeDisk('noboot.img', 32, (f) => sh('sgdisk', ['-n7:40960:+4M', '-c7:keep', f]));
+    const res = await runCli(['install', '--insecure', '-f', fixtureImage, '-i', ignitionFile, '--save-partindex', '7', loop]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`\nError: couldn't find boot device for ${loop}\n\n`);
+    expect(res.stderr).toContain('Resetting partition table');
+    expect(res.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
+    const reset = (await readGpt(bufferReader(readFileSync(file)))) as Gpt;
+    expect(reset.entries.map((e) => [e.index, e.name, e.firstLba])).toEqual([[7, 'keep', 40960]]);
+    expect(sh('sgdisk', ['-v', loop])).toContain('No problems found');
+
+    const kept = await runCli(['install', '--insecure', '-f', fixtureImage, '-i', ignitionFile, '--save-partindex', '7', '--preserve-on-error', loop]);
+    expect(kept.status).toBe(1);
+    expect(kept.stderr).toContain('Preserving partition table as requested');
+    const stash = /Storing saved partition entries to (\S+)/.exec(kept.stderr)?.[1] ?? '';
+    expect(stash).toMatch(/\/nestos-installer-partitions\.[\w-]{6}$/);
+    expect((await readGpt(bufferReader(readFileSync(stash))))?.entries.map((e) => e.name)).toEqual(['keep']);
+    rmSync(stash);
+    const preserved = (await readGpt(bufferReader(readFileSync(file)))) as Gpt;
+    expect(preserved.entries.map((e) => e.name)).toEqual(['Linux filesystem', 'keep']);
   });
 });
