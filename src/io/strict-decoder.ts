@@ -194,7 +194,7 @@ class StrictDecoder extends Transform {
     if (eof) p.scanner.finish();
     p.held.push(chunk.subarray(0, used));
     const upTo = p.scanner.committed;
-    let held = Buffer.concat(p.held);
+    let held = p.held.length === 1 ? (p.held[0] ?? Buffer.alloc(0)) : Buffer.concat(p.held);
     const n = upTo - p.forwarded;
     const forward = held.subarray(0, n);
     held = held.subarray(n);
