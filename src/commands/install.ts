@@ -3,8 +3,8 @@
 // write_disk, and the failure path of 3.9.
 
 import { open, readFile } from 'node:fs/promises';
-import { INSTALL_OPTIONS, type InstallConfig } from '../cli/install.js';
-import { formatFetchRetries, parseFetchRetries } from '../cli/types.js';
+import { DEFAULT_NETWORK_DIR, INSTALL_OPTIONS, type InstallConfig } from '../cli/install.js';
+import { defaultArchitecture, formatFetchRetries, parseFetchRetries } from '../cli/types.js';
 import { inspectTarget, sectorSize, deviceSize, type Target } from '../blockdev/device.js';
 import { SavedPartitions, handleReader } from '../blockdev/saved-partitions.js';
 import { formatConsole, parseConsole } from '../install/console.js';
@@ -26,8 +26,6 @@ import { info } from '../util/log.js';
 import { packageVersion } from '../util/version.js';
 import { PROGRAM_NAME } from '../util/constants.js';
 import { writeStdout } from '../util/stdio.js';
-import { defaultArchitecture } from '../cli/types.js';
-import { DEFAULT_NETWORK_DIR } from '../cli/install.js';
 
 /** `install failed` that still exits 130 when the failure was Ctrl-C. */
 class InstallInterrupted extends InterruptedError {

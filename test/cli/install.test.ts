@@ -160,3 +160,47 @@ describe('install into a disk-image file (E8, no post-processing)', () => {
     }
   });
 });
+
+describe('install from a stream (SPEC 3.3)', () => {
+  it('picks metal raw.xz for 512-byte sectors and checks the sha256 values (E3)', async () => {
+    const { createHash } = await import('node:crypto');
+    const { execFileSync } = await import('node:child_process');
+    const { machine } = await import('node:os');
+    const served = tmpDir();
+    copyInto(served, SAMPLE, 'metal.raw.xz');
+    copyInto(served, `${SAMPLE}.sig`, 'metal.raw.xz.sig');
+    const server = await serveDir(served);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const artifact = (sha256: string) => ({
+      disk: {
+        location: `${server.url}metal.raw.xz`,
+        signature: `${server.url}metal.raw.xz.sig`,
+        sha256,
+        'uncompressed-sha256': sha(execFileSync('xz', ['-dc', SAMPLE], { maxBuffer: 64 << 20 })),
+      },
+    });
+    const stream = (sha256: string) =>
+      JSON.stringify({
+        stream: 'stable',
+        metadata: { 'last-modified': '2026-01-01T00:00:00Z' },
+        architectures: { [machine()]: { artifacts: { metal: { release: '1', formats: { 'raw.xz': artifact(sha256), '4k.raw.xz': artifact('00') } } } } },
+      });
+    writeFileSync(join(served, 'stable.json'), stream(sha(readFileSync(SAMPLE))));
+    writeFileSync(join(served, 'bad.json'), stream('0'.repeat(64)));
+    try {
+      const target = disk('stream.img');
+      const res = await runCli(['install', '--stream-base-url', server.url, '--signing-key', KEY, target]);
+      expect(res.stderr).toContain(`Downloading ${machine()} metal image (raw.xz) and signature referenced from ${server.url}stable.json\n`);
+      expect(lastLine(res.stderr)).toBe('Install complete.');
+      const bad = disk('stream-bad.img');
+      const refused = await runCli(['install', '-s', 'bad', '--stream-base-url', server.url, '--signing-key', KEY, bad]);
+      expect(refused.status).toBe(1);
+      expect(lastLine(refused.stderr)).toBe('Error: install failed');
+      expect(refused.stderr).toMatch(/sha256/);
+      const left = await readGpt(bufferReader(readFileSync(bad)));
+      expect(left === undefined || left.entries.length === 0).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
