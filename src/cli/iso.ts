@@ -94,7 +94,7 @@ const ignitionRemove = leaf<IsoOutputConfig>({
 
 const isoIgnition = group({
   name: 'ignition',
-  about: 'Embed an Ignition config in a NestOS live ISO image',
+  about: 'Commands to manage a live ISO Ignition config',
   subcommands: [ignitionEmbed, ignitionShow, ignitionRemove],
 });
 
@@ -137,7 +137,7 @@ const networkRemove = leaf<IsoOutputConfig>({
 
 const isoNetwork = group({
   name: 'network',
-  about: 'Embed network settings in a NestOS live ISO image',
+  about: 'Commands to manage live ISO network settings',
   subcommands: [networkEmbed, networkExtract, networkRemove],
 });
 
@@ -179,7 +179,7 @@ const kargsShow = leaf<IsoKargsShowConfig>({
 
 const isoKargs = group({
   name: 'kargs',
-  about: 'Modify kernel args in a NestOS live ISO image',
+  about: 'Commands to manage live ISO kernel arguments',
   subcommands: [kargsModify, kargsReset, kargsShow],
 });
 
