@@ -2,10 +2,13 @@
 
 import { open, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { BUFFER_SIZE } from '../util/constants.js';
+import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { context, layerMessage } from '../util/errors.js';
 import { info } from '../util/log.js';
 import type { ImageLocation, ImageSource } from './location.js';
+
+/** Reads of 1 MiB keep the read-ahead of a local image ahead of the decoder. */
+const READ_CHUNK = DECOMPRESS_CHUNK_SIZE;
 
 export class FileLocation implements ImageLocation {
   constructor(private readonly path: string) {}
@@ -34,7 +37,7 @@ export class FileLocation implements ImageLocation {
       info(`Couldn't read signature file: ${layerMessage(err)}`);
     }
     const source: ImageSource = {
-      stream: handle.createReadStream({ highWaterMark: BUFFER_SIZE }),
+      stream: handle.createReadStream({ highWaterMark: READ_CHUNK }),
       lengthHint: size,
       filename: basename(this.path),
       artifactType: 'disk',
