@@ -1,5 +1,6 @@
 // Help and usage text in clap's layout, wrapped at 80 columns (SPEC 1, R48).
 
+import { wrapWords } from '../util/text.js';
 import type { AnyLeaf, CommandSpec, GroupSpec, OptionSpec, PositionalSpec } from './spec.js';
 
 const WIDTH = 80;
@@ -34,21 +35,7 @@ function optionLeft(o: OptionSpec): string {
 
 /** Word-wrap `text` to the width left after `indent` columns. */
 export function wrap(text: string, indent: number, width = WIDTH): string[] {
-  const avail = Math.max(20, width - indent);
-  const lines: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    for (const word of paragraph.split(' ')) {
-      if (line === '') line = word;
-      else if (line.length + 1 + word.length <= avail) line += ' ' + word;
-      else {
-        lines.push(line);
-        line = word;
-      }
-    }
-    lines.push(line);
-  }
-  return lines;
+  return wrapWords(text, Math.max(20, width - indent));
 }
 
 interface Row {

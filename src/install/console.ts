@@ -1,5 +1,7 @@
 // Console specs (SPEC 1.16.2) and the console hint of 3.8.5. Pure.
 
+import { wrapWords } from '../util/text.js';
+
 export type Console =
   | { kind: 'serial'; prefix: 'ttyS' | 'ttyAMA'; port: number; speed: number; parity: 'n' | 'o' | 'e'; bits: number }
   | { kind: 'graphical'; name: 'tty0' | 'hvc0' | 'ttysclp0' };
@@ -58,22 +60,6 @@ export function grubConsoleCommands(consoles: Console[]): string[] {
   return [...commands, `terminal_input ${terminals}`, `terminal_output ${terminals}`];
 }
 
-/** Greedy word wrap at `width` columns on ordinary spaces (textwrap's fill). */
-export function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line === '') line = word;
-    else if (line.length + 1 + word.length <= width) line += ' ' + word;
-    else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line !== '') lines.push(line);
-  return lines;
-}
-
 /**
  * SPEC 3.8.5: the note suggesting --console, or undefined. `options` names
  * the two flags (install: --console / --append-karg).
@@ -92,5 +78,5 @@ export function consoleHint(kargs: string[], options = { console: '--console', k
   const a = values.map((v) => `${options.console} ${v}`).join(' ').replaceAll(' ', nb);
   const b = values.map((v) => `${options.karg} console=${v}`).join(' ').replaceAll(' ', nb);
   const text = `Note: consider using "${a}" instead of "${b}" to configure both kernel and bootloader consoles.`;
-  return `\n${wrapText(text, 80).join('\n').replaceAll(nb, ' ')}\n`;
+  return `\n${wrapWords(text, 80).join('\n').replaceAll(nb, ' ')}\n`;
 }

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { open } from 'node:fs/promises';
 import { truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IsoFs, openIsoFs } from '../../src/iso9660/iso-fs.js';
 import { errorChain, isNotFound } from '../../src/util/errors.js';
 import { describeIsoLayout, prettyJson } from '../../src/live/iso-info.js';
-import { ISO_FIXTURES, golden, pristineIso } from '../live/fixture-iso.js';
+import { ISO_FIXTURES, golden, pristineIso, withIso } from '../live/fixture-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-async function withIso<T>(path: string, fn: (iso: IsoFs) => Promise<T>): Promise<T> {
-  const handle = await open(path, 'r');
-  try {
-    return await fn(await openIsoFs(handle));
-  } finally {
-    await handle.close();
-  }
-}
 
 async function chainOf(p: Promise<unknown>): Promise<string[]> {
   try {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { open } from 'node:fs/promises';
 import { openSync, writeSync, closeSync } from 'node:fs';
-import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
 import {
   formatKargArea,
   locateInitrdArea,
@@ -11,17 +9,8 @@ import {
 import { describeInitrdArea, describeKargAreas, prettyJson } from '../../src/live/iso-info.js';
 import { parseFeatures, readFeatures } from '../../src/live/features.js';
 import { errorChain } from '../../src/util/errors.js';
-import { ISO_FIXTURES, golden, isoCopy, pristineIso } from './fixture-iso.js';
+import { ISO_FIXTURES, golden, isoCopy, pristineIso, withIso } from './fixture-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
-
-async function withIso<T>(path: string, fn: (iso: IsoFs) => Promise<T>): Promise<T> {
-  const handle = await open(path, 'r');
-  try {
-    return await fn(await openIsoFs(handle));
-  } finally {
-    await handle.close();
-  }
-}
 
 function poke(path: string, offset: number, bytes: Buffer): void {
   const fd = openSync(path, 'r+');

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
 import { fixture } from '../helpers/tmp.js';
 
 export const ISO_FIXTURES = [
@@ -66,4 +68,14 @@ export function sha256(data: Buffer | string): string {
 
 export function golden(name: string): string {
   return readFileSync(fixture('golden', name), 'utf8');
+}
+
+/** Run `fn` on the ISO 9660 reader of `path`, closing the file afterwards. */
+export async function withIso<T>(path: string, fn: (iso: IsoFs) => Promise<T>): Promise<T> {
+  const handle = await open(path, 'r');
+  try {
+    return await fn(await openIsoFs(handle));
+  } finally {
+    await handle.close();
+  }
 }

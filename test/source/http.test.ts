@@ -1,14 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGetBuffer, USER_AGENT } from '../../src/source/http.js';
 import { errorChain } from '../../src/util/errors.js';
 import { serveDir, type ServedDir } from '../helpers/http-server.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { stderrCapture } from '../helpers/stderr.js';
 
 const dir = tmpDir();
 let server: ServedDir;
-const stderr: string[] = [];
+const { lines: stderr, capture: captureStderr } = stderrCapture();
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'doc.json'), '{"ok":true}');
@@ -20,18 +21,6 @@ afterAll(async () => {
   delete process.env['NESTOS_INSTALLER_RETRY_DELAY_MS'];
   await server.close();
 });
-afterEach(() => {
-  stderr.length = 0;
-  vi.restoreAllMocks();
-});
-
-function captureStderr(): void {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-}
-
 describe('httpGetBuffer', () => {
   it('fetches a body', async () => {
     const { body, url } = await httpGetBuffer(new URL(`${server.url}doc.json`), 0);

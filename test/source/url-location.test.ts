@@ -3,19 +3,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Readable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openResumableGet } from '../../src/source/http-stream.js';
 import { applySignaturePolicy } from '../../src/source/location.js';
 import { UrlLocation, defaultSignatureUrl } from '../../src/source/url-location.js';
 import { errorChain } from '../../src/util/errors.js';
 import { serveDir, type ServeOptions } from '../helpers/http-server.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { stderrCapture } from '../helpers/stderr.js';
 
 const dir = tmpDir();
 const SIZE = 3 * 1024 * 1024 + 12345;
 const data = randomBytes(SIZE);
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const stderr: string[] = [];
+const { lines: stderr, capture: captureStderr } = stderrCapture();
 
 beforeAll(() => {
   writeFileSync(join(dir, 'image.raw'), data);
@@ -23,18 +24,6 @@ beforeAll(() => {
   writeFileSync(join(dir, 'nosig.raw'), 'tiny');
   process.env['NESTOS_INSTALLER_RETRY_DELAY_MS'] = '1';
 });
-afterEach(() => {
-  stderr.length = 0;
-  vi.restoreAllMocks();
-});
-
-function captureStderr(): void {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-}
-
 async function readAll(stream: Readable): Promise<Buffer> {
   const out: Buffer[] = [];
   for await (const c of stream) out.push(c as Buffer);
