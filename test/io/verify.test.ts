@@ -170,6 +170,21 @@ describe.skipIf(needs({ tools: ['gpg'] }))('keys and signatures made by gpg', ()
     ]);
   });
 
+  it('a text-mode signature takes openpgp\'s streaming path with the same verdicts', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'line one\nline two\n'.repeat(5000));
+    const sigFile = join(dir, 'notes.txt.sig');
+    const env = { ...process.env, GNUPGHOME: join(dir, 'signer-gnupg') };
+    execFileSync('gpg', ['--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--textmode', '--detach-sign', '-o', sigFile, file], { env });
+    const trusted = await loadTrustedKeys([key.publicKeyFile]);
+    const data = readFileSync(file);
+    const sig = readFileSync(sigFile);
+    expect((await verify(data, sig, trusted, 4096)).error).toBeUndefined();
+    const tampered = Buffer.concat([data, Buffer.from('!')]);
+    expect(errorChain((await verify(tampered, sig, trusted, 4096)).error)[0]).toBe('GPG verification failure');
+  });
+
   it('reads binary keyrings (gpg --export without --armor)', async () => {
     const { execFileSync } = await import('node:child_process');
     const bin = join(dir, 'signer.gpg');
