@@ -5,6 +5,7 @@ import { addNetworkKeyfiles, writeNetworkSettings } from '../initrd/network.js';
 import { readFeatures } from '../live/features.js';
 import { openLiveIso } from '../live/live-output.js';
 import { CliError } from '../util/errors.js';
+import { writeStdout } from '../util/stdio.js';
 import { editLiveIso } from './iso-edit.js';
 
 export async function isoNetworkEmbed(config: IsoNetworkEmbedConfig): Promise<void> {
@@ -24,7 +25,7 @@ export async function isoNetworkEmbed(config: IsoNetworkEmbedConfig): Promise<vo
 export async function isoNetworkExtract(config: IsoNetworkExtractConfig): Promise<void> {
   const live = await openLiveIso(config.input, { writable: false });
   try {
-    await writeNetworkSettings(live.config.members(), config.directory);
+    await writeNetworkSettings(live.config.members(), config.directory, writeStdout);
   } finally {
     await live.close();
   }

@@ -4,7 +4,7 @@ import type { PxeNetworkUnwrapConfig, PxeNetworkWrapConfig } from '../cli/pxe.js
 import { Initrd } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
 import { addNetworkKeyfiles, networkFilter, writeNetworkSettings } from '../initrd/network.js';
-import { refuseTtyStdout } from '../util/stdio.js';
+import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
 
 export async function pxeNetworkWrap(config: PxeNetworkWrapConfig): Promise<void> {
   if (config.output === undefined) refuseTtyStdout();
@@ -16,5 +16,5 @@ export async function pxeNetworkWrap(config: PxeNetworkWrapConfig): Promise<void
 export async function pxeNetworkUnwrap(config: PxeNetworkUnwrapConfig): Promise<void> {
   const data = await readInitrdInput(config.input);
   const initrd = await Initrd.fromBuffer(data, networkFilter());
-  await writeNetworkSettings(initrd, config.directory);
+  await writeNetworkSettings(initrd, config.directory, writeStdout);
 }

@@ -5,7 +5,6 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { INITRD_NETWORK_DIR, INITRD_NETWORK_GLOB } from '../util/constants.js';
 import { CliError, context } from '../util/errors.js';
 import { compileGlob } from '../util/glob.js';
-import { writeStdout } from '../util/stdio.js';
 import type { Initrd } from './initrd.js';
 import { rustFileName, rustJoin } from './paths.js';
 
@@ -29,12 +28,12 @@ export async function addNetworkKeyfiles(initrd: Initrd, paths: string[]): Promi
 /**
  * Extract the keyfiles: with a directory, write `<dir>/<basename>` (exclusive
  * create) and print each path; without, print `########## <basename> ##########`
- * blocks separated by empty lines. No keyfiles: "No embedded network settings."
+ * blocks separated by empty lines, through `write` (the command passes stdout). No keyfiles: "No embedded network settings."
  */
 export async function writeNetworkSettings(
   initrd: Initrd,
-  directory?: string,
-  write: (data: Buffer | string) => Promise<void> = writeStdout,
+  directory: string | undefined,
+  write: (data: Buffer | string) => Promise<void>,
 ): Promise<void> {
   const names = initrd.find(networkFilter());
   if (names.length === 0) throw new CliError('No embedded network settings.');
