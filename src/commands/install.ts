@@ -146,11 +146,14 @@ export async function install(config: InstallConfig): Promise<void> {
   if (config.configFiles.length > 0) return runWithConfigFiles(config);
   const dev = config.destDevice;
   if (dev === undefined) throw new CliError('destination device must be specified');
+  // openpgp loads and the keyring parses while the device is inspected; errors still come in SPEC order.
+  const keysLoading = loadTrustedKeys(config.signingKeys);
+  keysLoading.catch(() => undefined);
   const ignition = await readIgnition(config);
   const filters = parsePartitionFilters(config.savePartlabels, config.savePartindexes);
   const target = await inspectTarget(dev);
   const sector = await sectorSize(target);
-  const keys = await loadTrustedKeys(config.signingKeys);
+  const keys = await keysLoading;
   const source = await fetchSource(chooseLocation(config, sector, dev), config.insecure);
   let saved: SavedPartitions;
   try {
