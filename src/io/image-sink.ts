@@ -1,6 +1,8 @@
 // The end of the image pipeline (SPEC 2.9 steps 1-4): keeps the first MiB
 // of the decoded image in memory, lets the hold-back write its placeholder,
-// then writes everything after it at explicit positions in 256 KiB+ blocks.
+// then writes everything after it at explicit positions in 256 KiB+ blocks,
+// with the next write already queued while one runs: liblzma decodes on the
+// main thread, and a write that had to wait for it to yield left the disk idle.
 // Every WRITEBACK_INTERVAL bytes it starts a datasync in the background, so
 // the dirty page cache stays small and the device is busy while we decode:
 // with writeback left to the kernel, a 3 GiB image sat in memory until the
@@ -10,6 +12,7 @@ import { Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
 import { BUFFER_SIZE, FIRST_MIB, WRITEBACK_INTERVAL } from '../util/constants.js';
 import { CliError, ContextError } from '../util/errors.js';
+import { releaseChunk } from './chunk-pool.js';
 import type { HoldBack } from './write-image.js';
 
 /** Image sector size from its GPT header position (SPEC 2.9 step 2); undefined = unknown. */
@@ -42,13 +45,19 @@ export async function writeFully(dest: FileHandle, buf: Buffer, position: number
   }
 }
 
+/** Writes queued at once: one running, the next ready for when it ends. */
+const WRITES_IN_FLIGHT = 2;
+
 export class ImageSink extends Writable {
   private head: Buffer = Buffer.allocUnsafe(FIRST_MIB);
   private headLength = 0;
   private headDone = false;
   private position = FIRST_MIB;
   private pending: Buffer[] = [];
+  private pendingWhole: boolean[] = [];
   private pendingLength = 0;
+  private inFlight: Promise<void>[] = [];
+  private writeError: unknown;
   private unsynced = 0;
   private writeback: Promise<void> | undefined;
   private writebackError: unknown;
@@ -78,9 +87,19 @@ export class ImageSink extends Writable {
     (async () => {
       if (!this.headDone) await this.finishHead();
       await this.flush();
-      await this.writeback;
-      this.throwWritebackError();
+      await this.idle();
+      this.throwErrors();
     })().then(() => callback(), callback);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.idle().then(() => callback(err));
+  }
+
+  /** Resolves when no write or datasync is running (failures are kept for throwErrors). */
+  async idle(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+    await this.writeback;
   }
 
   private async consume(chunk: Buffer): Promise<void> {
@@ -90,11 +109,14 @@ export class ImageSink extends Writable {
       rest.copy(this.head, this.headLength, 0, n);
       this.headLength += n;
       rest = rest.subarray(n);
+      if (rest.length === 0) releaseChunk(chunk);
       if (this.headLength < FIRST_MIB) return;
       await this.finishHead();
     }
     if (rest.length === 0) return;
+    // Only a chunk queued whole may be recycled once written (a split one is shared with the head).
     this.pending.push(rest);
+    this.pendingWhole.push(rest === chunk);
     this.pendingLength += rest.length;
     if (this.pendingLength >= BUFFER_SIZE) await this.flush();
   }
@@ -116,13 +138,34 @@ export class ImageSink extends Writable {
 
   private async flush(): Promise<void> {
     if (this.pendingLength === 0) return;
-    const buf = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingLength);
+    const pieces = this.pending;
+    const whole = this.pendingWhole;
+    const single = pieces.length === 1;
+    const buf = single ? (pieces[0] as Buffer) : Buffer.concat(pieces, this.pendingLength);
+    if (!single) pieces.forEach((piece, i) => whole[i] && releaseChunk(piece));
+    const recycle = single && whole[0] === true;
     this.pending = [];
+    this.pendingWhole = [];
     this.pendingLength = 0;
-    await writeFully(this.dest, buf, this.position);
-    this.position += buf.length;
-    this.unsynced += buf.length;
-    this.throwWritebackError();
+    const length = buf.length;
+    this.inFlight.push(
+      writeFully(this.dest, buf, this.position).then(
+        () => {
+          if (recycle) releaseChunk(buf);
+          this.written(length);
+        },
+        (err: unknown) => {
+          this.writeError ??= err;
+        },
+      ),
+    );
+    this.position += length;
+    while (this.inFlight.length > WRITES_IN_FLIGHT) await this.inFlight.shift();
+    this.throwErrors();
+  }
+
+  private written(length: number): void {
+    this.unsynced += length;
     if (this.unsynced >= WRITEBACK_INTERVAL && this.writeback === undefined) this.startWriteback();
   }
 
@@ -140,7 +183,8 @@ export class ImageSink extends Writable {
     );
   }
 
-  private throwWritebackError(): void {
+  private throwErrors(): void {
+    if (this.writeError !== undefined) throw this.writeError;
     if (this.writebackError !== undefined) throw this.writebackError;
   }
 }

@@ -15,6 +15,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
+import { takeChunk } from './chunk-pool.js';
 import { FrameScanner, gzipHeaderFramer, xzFramer, zstdFramer } from './member-frame.js';
 import {
   GZIP_EOF,
@@ -130,7 +131,7 @@ class StrictDecoder extends Transform {
 
   private phase: Phase = { kind: 'sniff', head: [], length: 0 };
   private demand: (() => void) | undefined;
-  private out = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
+  private out = takeChunk();
   private outOff = 0;
   private crc = 0;
   private size = 0;
@@ -311,7 +312,7 @@ class StrictDecoder extends Transform {
   private async flushOut(): Promise<void> {
     if (this.outOff === 0) return;
     const full = this.out.subarray(0, this.outOff);
-    this.out = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
+    this.out = takeChunk();
     this.outOff = 0;
     await this.output(full);
   }

@@ -104,6 +104,8 @@ export async function writeImage(source: ImageSource, dest: FileHandle, opts: Wr
   try {
     await pipeline([source.stream, ...stages, sink], opts.signal ? { signal: opts.signal } : {});
   } catch (err) {
+    // No queued write may land after the caller starts cleaning up (wiping the table).
+    await sink.idle();
     const reason = abortReason(opts.signal);
     if (reason !== undefined) throw reason;
     if (err instanceof HeadError) throw err.inner;
