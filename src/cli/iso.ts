@@ -1,4 +1,4 @@
-// The `iso` tree (SPEC 1.7-1.11): ignition, network, kargs, reset and the
+// The `iso` tree (SPEC 1.7-1.11): ignition, network, kargs, extract pxe, reset and the
 // hidden deprecated embed/show/remove aliases.
 
 import { group, lazy, leaf, type PositionalSpec } from './spec.js';
@@ -44,6 +44,11 @@ export interface IsoKargsModifyConfig {
   delete: string[];
   replace: string[];
   output?: string;
+  input: string;
+}
+
+export interface IsoExtractPxeConfig {
+  outputDir: string;
   input: string;
 }
 
@@ -183,6 +188,22 @@ const isoKargs = group({
   subcommands: [kargsModify, kargsReset, kargsShow],
 });
 
+const extractPxe = leaf<IsoExtractPxeConfig>({
+  name: 'pxe',
+  about: 'Extract PXE files from an ISO image',
+  options: [{ long: 'output-dir', short: 'o', value: 'PATH', help: 'Output directory', default: '.' }],
+  positionals: [ISO_POSITIONAL],
+  toConfig: (a) => ({ outputDir: a.string('output-dir') ?? '.', input: isoPath(a) }),
+  load: lazy(() => import('../commands/iso-extract.js'), 'isoExtractPxe'),
+});
+
+// `minimal-iso` is not implemented, so not registered.
+const isoExtract = group({
+  name: 'extract',
+  about: 'Commands to extract files from a live ISO image',
+  subcommands: [extractPxe],
+});
+
 const isoReset = leaf<IsoOutputConfig>({
   name: 'reset',
   about: 'Restore a NestOS live ISO image to default settings',
@@ -234,5 +255,5 @@ const deprecatedRemove = leaf<IsoOutputConfig>({
 export const iso = group({
   name: 'iso',
   about: 'Commands to manage a NestOS live ISO image',
-  subcommands: [isoIgnition, isoNetwork, isoKargs, isoReset, deprecatedEmbed, deprecatedShow, deprecatedRemove],
+  subcommands: [isoIgnition, isoNetwork, isoKargs, isoExtract, isoReset, deprecatedEmbed, deprecatedShow, deprecatedRemove],
 });

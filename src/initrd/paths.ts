@@ -15,6 +15,14 @@ export function rustFileName(path: string): string | undefined {
   return last;
 }
 
+/** Rust's Path::file_stem: the file name without its last extension (".bashrc" stays whole). */
+export function rustFileStem(path: string): string | undefined {
+  const name = rustFileName(path);
+  if (name === undefined) return undefined;
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? name : name.slice(0, dot);
+}
+
 /** Rust's components(): true when the path is absolute or has a ".." component. */
 export function hasTraversal(path: string): boolean {
   return path.startsWith('/') || path.split('/').includes('..');
