@@ -7,6 +7,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DownloadConfig } from '../cli/download.js';
+import { rustJoin } from '../initrd/paths.js';
 import { checkSha256, createSha256Transform } from '../io/hash.js';
 import { loadTrustedKeys, type TrustedKeys } from '../io/keys.js';
 import { createSignatureVerifier } from '../io/verify.js';
@@ -30,12 +31,6 @@ export function outputName(filename: string, decompressFlag: boolean): { decompr
     if (filename.endsWith(ext)) return { decompress: true, filename: filename.slice(0, -ext.length) };
   }
   return { decompress: false, filename };
-}
-
-/** Rust's Path::join for a relative file name: "./x", "dir/x". */
-export function joinPath(directory: string, filename: string): string {
-  if (directory === '') return filename;
-  return directory.endsWith('/') ? directory + filename : `${directory}/${filename}`;
 }
 
 function location(config: DownloadConfig): ImageLocation {
@@ -84,7 +79,7 @@ async function openOutput(path: string): Promise<AtomicFile> {
 async function writeSource(source: ImageSource, config: DownloadConfig, keys: TrustedKeys, signal: AbortSignal): Promise<string> {
   applySignaturePolicy(source, config.insecure);
   const { decompress, filename } = outputName(source.filename, config.decompress);
-  const path = joinPath(config.directory, filename);
+  const path = rustJoin(config.directory, filename);
   const sigPath = `${path}.sig`;
   if (!decompress && (await alreadyDownloaded(path, sigPath, source, keys))) {
     source.stream.destroy();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinPath, outputName } from '../../src/commands/download.js';
+import { outputName } from '../../src/commands/download.js';
+import { rustJoin } from '../../src/initrd/paths.js';
 
 describe('download -d naming (SPEC 2.7 step 3.2)', () => {
   it.each([
@@ -17,8 +18,8 @@ describe('download -d naming (SPEC 2.7 step 3.2)', () => {
   });
 
   it('joins the directory like Rust Path::join', () => {
-    expect(joinPath('.', 'a.xz')).toBe('./a.xz');
-    expect(joinPath('dir/', 'a.xz')).toBe('dir/a.xz');
-    expect(joinPath('/abs/dir', 'a.xz')).toBe('/abs/dir/a.xz');
+    expect(rustJoin('.', 'a.xz')).toBe('./a.xz');
+    expect(rustJoin('dir/', 'a.xz')).toBe('dir/a.xz');
+    expect(rustJoin('/abs/dir', 'a.xz')).toBe('/abs/dir/a.xz');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Initrd } from '../../src/initrd/initrd.js';
 import { addNetworkKeyfiles, writeNetworkSettings } from '../../src/initrd/network.js';
-import { hasTraversal, rustFileName, rustJoin } from '../../src/initrd/paths.js';
+import { hasTraversal, rustFileName, rustFileStem, rustJoin } from '../../src/initrd/paths.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -70,6 +70,15 @@ describe('Rust path helpers', () => {
     ['a/..', undefined],
     ['', undefined],
   ])('rustFileName(%s) = %s', (p, want) => expect(rustFileName(p)).toBe(want));
+
+  it.each([
+    ['dir/fedora-coreos-38-live.x86_64.iso', 'fedora-coreos-38-live.x86_64'],
+    ['live', 'live'],
+    ['.iso', '.iso'],
+    ['.a.iso', '.a'],
+    ['a.', 'a'],
+    ['..', undefined],
+  ])('rustFileStem(%s) = %s', (p, want) => expect(rustFileStem(p)).toBe(want));
 
   it.each([
     ['/etc/adjtime', true],
