@@ -197,7 +197,6 @@ const extractPxe = leaf<IsoExtractPxeConfig>({
   load: lazy(() => import('../commands/iso-extract.js'), 'isoExtractPxe'),
 });
 
-// `minimal-iso` is not implemented, so not registered.
 const isoExtract = group({
   name: 'extract',
   about: 'Commands to extract files from a live ISO image',
