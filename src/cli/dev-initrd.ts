@@ -1,18 +1,7 @@
 // `dev show initrd` and `dev extract initrd` (SPEC 1.14, 5.6).
 
 import { lazy, leaf } from './spec.js';
-
-export interface DevShowInitrdConfig {
-  input: string;
-  filter: string[];
-}
-
-export interface DevExtractInitrdConfig {
-  directory: string;
-  verbose: boolean;
-  input: string;
-  filter: string[];
-}
+import type { DevShowInitrdConfig, DevExtractInitrdConfig } from '../commands/dev-initrd.js';
 
 const inputPositional = { name: 'initrd', help: 'initrd image ("-" for stdin)', required: true };
 const globPositional = { name: 'glob', help: 'Only members matching these globs', multiple: true };

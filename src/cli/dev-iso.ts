@@ -1,12 +1,7 @@
 // `dev show iso [--ignition | --kargs] <ISO>` (SPEC 1.14, 4.15).
 
 import { lazy, leaf } from './spec.js';
-
-export interface DevShowIsoConfig {
-  ignition: boolean;
-  kargs: boolean;
-  input: string;
-}
+import type { DevShowIsoConfig } from '../commands/dev-iso.js';
 
 export const devShowIso = leaf<DevShowIsoConfig>({
   name: 'iso',

@@ -10,21 +10,7 @@ import {
   streamOption,
 } from './options.js';
 import { defaultArchitecture, parseUrl, type FetchRetries } from './types.js';
-
-export interface DownloadConfig {
-  stream: string;
-  architecture: string;
-  platform: string;
-  format: string;
-  /** Takes priority over the stream options (no conflict errors, as upstream). */
-  imageUrl?: URL;
-  directory: string;
-  decompress: boolean;
-  insecure: boolean;
-  streamBaseUrl?: string;
-  fetchRetries: FetchRetries;
-  signingKeys: string[];
-}
+import type { DownloadConfig } from '../commands/download.js';
 
 export const download = leaf<DownloadConfig>({
   name: 'download',

@@ -2,48 +2,40 @@
 // The option table's order is also the config-file serialization order
 // (SPEC 3.1 step 2); install-only "last occurrence wins" (overrideSelf).
 
-import { lazy, leaf, type OptionSpec, type ParsedArgs } from './spec.js';
+import { leaf, type LeafSpec, type OptionSpec, type ParsedArgs } from './spec.js';
 import { architectureOption, fetchRetriesOption, insecureOption, signingKeyOption, streamBaseUrlOption } from './options.js';
-import { defaultArchitecture, parseUrl, type FetchRetries } from './types.js';
-import { parseConsole, type Console } from '../install/console.js';
-import { parseIgnitionHash, type IgnitionHash } from '../install/ignition-hash.js';
+import { defaultArchitecture, formatFetchRetries, parseFetchRetries, parseUrl, type FetchRetries } from './types.js';
+import type { InstallValues, SerializeRules } from './config-file.js';
+import type { InstallConfig } from '../commands/install.js';
+import { formatConsole, parseConsole, type Console } from '../install/console.js';
+import { formatIgnitionHash, parseIgnitionHash, type IgnitionHash } from '../install/ignition-hash.js';
 
 const ADVANCED = 'Advanced Options';
 export const DEFAULT_NETWORK_DIR = '/etc/NetworkManager/system-connections/';
 
-/** Raw option values as given, keyed by long name (for the config-file merge). */
-export type InstallValues = Record<string, string | string[] | boolean>;
-
-export interface InstallConfig {
+/** install's parsed arguments: a config plus what --config-file expansion needs. */
+export interface InstallArgs extends InstallConfig {
   configFiles: string[];
-  stream?: string;
-  imageUrl?: URL;
-  imageFile?: string;
-  ignitionFile?: string;
-  ignitionUrl?: URL;
-  ignitionHash?: IgnitionHash;
-  architecture: string;
-  platform?: string;
-  consoles: Console[];
-  firstbootArgs?: string;
-  appendKargs: string[];
-  deleteKargs: string[];
-  copyNetwork: boolean;
-  networkDir: string;
-  savePartlabels: string[];
-  savePartindexes: string[];
-  offline: boolean;
-  insecure: boolean;
-  signingKeys: string[];
-  insecureIgnition: boolean;
-  streamBaseUrl?: string;
-  preserveOnError: boolean;
-  fetchRetries: FetchRetries;
-  secureIpl: boolean;
-  destDevice?: string;
   /** The command line as values, for re-serialization when config files are used. */
   given: InstallValues;
 }
+
+/** Canonical values and dropped defaults for the config-file serialization (SPEC 3.1 step 2). */
+export const SERIALIZE_RULES: SerializeRules = {
+  defaults: { architecture: defaultArchitecture(), 'network-dir': DEFAULT_NETWORK_DIR, 'fetch-retries': '0' },
+  canonical: (long, value) => {
+    try {
+      if (long === 'console') return formatConsole(parseConsole(value));
+      if (long === 'ignition-hash') return formatIgnitionHash(parseIgnitionHash(value));
+      if (long === 'image-url' || long === 'ignition-url') return new URL(value).href;
+      if (long === 'stream-base-url' && /^[a-z][a-z0-9+.-]*:/i.test(value)) return new URL(value).href;
+      if (long === 'fetch-retries') return formatFetchRetries(parseFetchRetries(value));
+    } catch {
+      // Invalid values are passed through; the re-parse reports them.
+    }
+    return value;
+  },
+};
 
 export const INSTALL_OPTIONS: OptionSpec[] = [
   { long: 'config-file', short: 'c', value: 'path', help: 'YAML config file with install options', multiple: true },
@@ -88,8 +80,8 @@ function givenValues(a: ParsedArgs): InstallValues {
   return out;
 }
 
-function toConfig(a: ParsedArgs): InstallConfig {
-  const config: InstallConfig = {
+function toConfig(a: ParsedArgs): InstallArgs {
+  const config: InstallArgs = {
     configFiles: a.strings('config-file'),
     architecture: a.string('architecture') ?? defaultArchitecture(),
     consoles: a.parsedAll<Console>('console'),
@@ -126,7 +118,13 @@ function toConfig(a: ParsedArgs): InstallConfig {
   return config;
 }
 
-export const install = leaf<InstallConfig>({
+/** The finished config: what the command gets. */
+function finished(args: InstallArgs): InstallConfig {
+  const { configFiles: _files, given: _given, ...config } = args;
+  return config;
+}
+
+export const install: LeafSpec<InstallArgs> = leaf<InstallArgs>({
   name: 'install',
   about: 'Install NestOS',
   longAbout:
@@ -139,5 +137,14 @@ export const install = leaf<InstallConfig>({
   positionals: [{ name: 'DEST_DEVICE', help: 'Destination device', required: true, requiredUnless: 'config-file' }],
   overrideSelf: true,
   toConfig,
-  load: lazy(() => import('../commands/install.js'), 'install'),
+  // With --config-file, the files are expanded and the whole command line parsed
+  // again here, so the command only ever receives a finished config.
+  load: async () => {
+    const { install: run } = await import('../commands/install.js');
+    return async (args: InstallArgs): Promise<void> => {
+      if (args.configFiles.length === 0) return run(finished(args));
+      const { runWithConfigFiles } = await import('./config-file.js');
+      return runWithConfigFiles(args.configFiles, args.given, install, SERIALIZE_RULES);
+    };
+  },
 });

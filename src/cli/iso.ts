@@ -3,58 +3,17 @@
 
 import { group, lazy, leaf, type PositionalSpec } from './spec.js';
 import { forceOption, outputOption } from './options.js';
+import type { IsoIgnitionEmbedConfig, IsoIgnitionShowConfig } from '../commands/iso-ignition.js';
+import type { IsoOutputConfig } from '../commands/iso-edit.js';
+import type { IsoNetworkEmbedConfig, IsoNetworkExtractConfig } from '../commands/iso-network.js';
+import type { IsoKargsModifyConfig, IsoKargsShowConfig } from '../commands/iso-kargs.js';
+import type { IsoExtractPxeConfig } from '../commands/iso-extract.js';
 
 const ISO_POSITIONAL: PositionalSpec = { name: 'ISO', help: 'ISO image', required: true };
 
 function isoPath(a: { positional(name: string): string | undefined }): string {
   // Required positionals are checked by the parser before toConfig runs.
   return a.positional('ISO') ?? '';
-}
-
-export interface IsoIgnitionEmbedConfig {
-  force: boolean;
-  ignitionFile?: string;
-  output?: string;
-  input: string;
-}
-
-export interface IsoIgnitionShowConfig {
-  input: string;
-}
-
-export interface IsoOutputConfig {
-  output?: string;
-  input: string;
-}
-
-export interface IsoNetworkEmbedConfig {
-  keyfiles: string[];
-  force: boolean;
-  output?: string;
-  input: string;
-}
-
-export interface IsoNetworkExtractConfig {
-  directory?: string;
-  input: string;
-}
-
-export interface IsoKargsModifyConfig {
-  append: string[];
-  delete: string[];
-  replace: string[];
-  output?: string;
-  input: string;
-}
-
-export interface IsoExtractPxeConfig {
-  outputDir: string;
-  input: string;
-}
-
-export interface IsoKargsShowConfig {
-  default: boolean;
-  input: string;
 }
 
 function withOutput<C extends object>(config: C, output: string | undefined): C & { output?: string } {

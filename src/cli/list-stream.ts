@@ -2,12 +2,7 @@
 
 import { lazy, leaf } from './spec.js';
 import { streamBaseUrlOption, streamOption } from './options.js';
-
-export interface ListStreamConfig {
-  stream: string;
-  streamBaseUrl?: string;
-  json: boolean;
-}
+import type { ListStreamConfig } from '../commands/list-stream.js';
 
 export const listStream = leaf<ListStreamConfig>({
   name: 'list-stream',

@@ -3,25 +3,8 @@
 
 import { group, lazy, leaf } from './spec.js';
 import { outputOption } from './options.js';
-
-export interface PxeIgnitionWrapConfig {
-  ignitionFile?: string;
-  output?: string;
-}
-
-export interface PxeIgnitionUnwrapConfig {
-  input?: string;
-}
-
-export interface PxeNetworkWrapConfig {
-  keyfiles: string[];
-  output?: string;
-}
-
-export interface PxeNetworkUnwrapConfig {
-  directory?: string;
-  input?: string;
-}
+import type { PxeIgnitionWrapConfig, PxeIgnitionUnwrapConfig } from '../commands/pxe-ignition.js';
+import type { PxeNetworkWrapConfig, PxeNetworkUnwrapConfig } from '../commands/pxe-network.js';
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, string>>);

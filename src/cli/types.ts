@@ -3,7 +3,9 @@
 
 import { machine } from 'node:os';
 
-export type FetchRetries = number | 'infinite';
+import type { Retries } from '../source/http.js';
+
+export type FetchRetries = Retries;
 
 /** Rust's u32 FromStr error texts. */
 function parseU32(text: string): number {

@@ -1,12 +1,23 @@
 // `dev show initrd` and `dev extract initrd` (SPEC 5.6).
 
-import type { DevExtractInitrdConfig, DevShowInitrdConfig } from '../cli/dev-initrd.js';
 import { extractMembers } from '../initrd/extract.js';
 import { Initrd } from '../initrd/initrd.js';
 import { readInitrdInput } from '../initrd/input.js';
 import { withContext, withContextSync } from '../util/errors.js';
 import { anyOf, compileGlob, type GlobPattern } from '../util/glob.js';
 import { writeStdout } from '../util/stdio.js';
+
+export interface DevShowInitrdConfig {
+  input: string;
+  filter: string[];
+}
+
+export interface DevExtractInitrdConfig {
+  directory: string;
+  verbose: boolean;
+  input: string;
+  filter: string[];
+}
 
 function filterOf(globs: string[]): GlobPattern {
   return withContextSync('parsing glob patterns', () => anyOf((globs.length > 0 ? globs : ['*']).map(compileGlob)));

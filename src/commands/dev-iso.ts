@@ -1,9 +1,14 @@
 // `dev show iso` (SPEC 4.15): the ISO 9660 layout, or the embed-area parameters.
 
-import type { DevShowIsoConfig } from '../cli/dev-iso.js';
 import { describeInitrdArea, describeIsoLayout, describeKargAreas, prettyJson } from '../live/iso-info.js';
 import { openIso, openLiveIso } from '../live/live-output.js';
 import { writeStdout } from '../util/stdio.js';
+
+export interface DevShowIsoConfig {
+  ignition: boolean;
+  kargs: boolean;
+  input: string;
+}
 
 export async function devShowIso(config: DevShowIsoConfig): Promise<void> {
   if (config.ignition || config.kargs) {

@@ -6,12 +6,12 @@ import { createReadStream } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DownloadConfig } from '../cli/download.js';
-import { rustJoin } from '../initrd/paths.js';
+import { rustJoin } from '../util/paths.js';
 import { checkSha256, createSha256Transform } from '../io/hash.js';
 import { loadTrustedKeys, type TrustedKeys } from '../io/keys.js';
 import { createSignatureVerifier } from '../io/verify.js';
 import { writeImage } from '../io/write-image.js';
+import type { Retries } from '../source/http.js';
 import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
 import { StreamLocation } from '../source/stream-location.js';
 import { UrlLocation } from '../source/url-location.js';
@@ -21,6 +21,21 @@ import { CliError, ContextError } from '../util/errors.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { info } from '../util/log.js';
 import { writeStdout } from '../util/stdio.js';
+
+export interface DownloadConfig {
+  stream: string;
+  architecture: string;
+  platform: string;
+  format: string;
+  /** Takes priority over the stream options (no conflict errors, as upstream). */
+  imageUrl?: URL;
+  directory: string;
+  decompress: boolean;
+  insecure: boolean;
+  streamBaseUrl?: string;
+  fetchRetries: Retries;
+  signingKeys: string[];
+}
 
 /** SPEC 2.7 step 3.2: what -d does to a file name. `.zst` and `.bz2` are kept. */
 export function outputName(filename: string, decompressFlag: boolean): { decompress: boolean; filename: string } {

@@ -3,29 +3,52 @@
 // write_disk, and the failure path of 3.9.
 
 import { open, readFile } from 'node:fs/promises';
-import { DEFAULT_NETWORK_DIR, INSTALL_OPTIONS, type InstallConfig } from '../cli/install.js';
-import { defaultArchitecture, formatFetchRetries, parseFetchRetries } from '../cli/types.js';
 import { inspectTarget, sectorSize, deviceSize, type Target } from '../blockdev/device.js';
+import { parsePartitionFilters, type PartitionFilter } from '../blockdev/partition-filter.js';
 import { SavedPartitions, handleReader } from '../blockdev/saved-partitions.js';
-import { formatConsole, parseConsole } from '../install/console.js';
-import { expandConfigFiles, type SerializeRules } from '../install/config-file.js';
+import type { Console } from '../install/console.js';
 import { handleFailure, noteOtherBootFilesystems } from '../install/failure.js';
-import { formatIgnitionHash, parseIgnitionHash } from '../install/ignition-hash.js';
-import { parsePartitionFilters, type PartitionFilter } from '../install/partition-filter.js';
+import type { IgnitionHash } from '../install/ignition-hash.js';
 import { checkExclusiveAccess } from '../install/preflight.js';
 import { writeDisk, type DiskState } from '../install/write-disk.js';
 import { loadTrustedKeys } from '../io/keys.js';
 import { FileLocation } from '../source/file-location.js';
-import { httpGetBuffer } from '../source/http.js';
+import { httpGetBuffer, type Retries } from '../source/http.js';
 import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
 import { StreamLocation } from '../source/stream-location.js';
 import { UrlLocation } from '../source/url-location.js';
 import { CliError, ContextError, InterruptedError, formatErrorChain, withContext } from '../util/errors.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { info } from '../util/log.js';
-import { packageVersion } from '../util/version.js';
-import { PROGRAM_NAME } from '../util/constants.js';
-import { writeStdout } from '../util/stdio.js';
+
+/** A finished install config: --config-file expansion happened in src/cli/ (SPEC 3.1). */
+export interface InstallConfig {
+  stream?: string;
+  imageUrl?: URL;
+  imageFile?: string;
+  ignitionFile?: string;
+  ignitionUrl?: URL;
+  ignitionHash?: IgnitionHash;
+  architecture: string;
+  platform?: string;
+  consoles: Console[];
+  firstbootArgs?: string;
+  appendKargs: string[];
+  deleteKargs: string[];
+  copyNetwork: boolean;
+  networkDir: string;
+  savePartlabels: string[];
+  savePartindexes: string[];
+  offline: boolean;
+  insecure: boolean;
+  signingKeys: string[];
+  insecureIgnition: boolean;
+  streamBaseUrl?: string;
+  preserveOnError: boolean;
+  fetchRetries: Retries;
+  secureIpl: boolean;
+  destDevice?: string;
+}
 
 /** `install failed` that still exits 130 when the failure was Ctrl-C. */
 class InstallInterrupted extends InterruptedError {
@@ -33,41 +56,6 @@ class InstallInterrupted extends InterruptedError {
     super();
     this.message = 'install failed';
   }
-}
-
-export const SERIALIZE_RULES: SerializeRules = {
-  defaults: { architecture: defaultArchitecture(), 'network-dir': DEFAULT_NETWORK_DIR, 'fetch-retries': '0' },
-  canonical: (long, value) => {
-    try {
-      if (long === 'console') return formatConsole(parseConsole(value));
-      if (long === 'ignition-hash') return formatIgnitionHash(parseIgnitionHash(value));
-      if (long === 'image-url' || long === 'ignition-url') return new URL(value).href;
-      if (long === 'stream-base-url' && /^[a-z][a-z0-9+.-]*:/i.test(value)) return new URL(value).href;
-      if (long === 'fetch-retries') return formatFetchRetries(parseFetchRetries(value));
-    } catch {
-      // Invalid values are passed through; the re-parse reports them.
-    }
-    return value;
-  },
-};
-
-/** SPEC 3.1: expand, print the arguments, re-parse and run again. */
-async function runWithConfigFiles(config: InstallConfig): Promise<void> {
-  const args = await expandConfigFiles(config.configFiles, config.given, INSTALL_OPTIONS, SERIALIZE_RULES);
-  await writeStdout(`Running with arguments: ${args.join(' ')}\n`);
-  const [{ install: leafSpec }, { parseCommandLine }, { group }] = await Promise.all([
-    import('../cli/install.js'),
-    import('../cli/parse.js'),
-    import('../cli/spec.js'),
-  ]);
-  // After expansion DEST_DEVICE is checked by install itself ("destination device must be specified").
-  const reparse = { ...leafSpec, positionals: leafSpec.positionals.map((p) => ({ ...p, required: false })) };
-  const root = group({ name: PROGRAM_NAME, about: '', subcommands: [reparse] });
-  const invocation = await withContext('reprocessing command-line arguments', () =>
-    parseCommandLine(root, ['install', ...args], packageVersion()),
-  );
-  if (invocation.kind !== 'run') throw new ContextError('reprocessing command-line arguments', new CliError(invocation.text.trim()));
-  await invocation.run();
 }
 
 /** SPEC 3.2 step 3. */
@@ -143,7 +131,6 @@ async function readSavedPartitions(target: Target, sector: number, filters: Part
 }
 
 export async function install(config: InstallConfig): Promise<void> {
-  if (config.configFiles.length > 0) return runWithConfigFiles(config);
   const dev = config.destDevice;
   if (dev === undefined) throw new CliError('destination device must be specified');
   // openpgp loads and the keyring parses while the device is inspected; errors still come in SPEC order.

@@ -6,6 +6,11 @@ import type { IsoConfig } from '../live/iso-config.js';
 import { openLiveIso, writeLiveIso, type LiveIso, type OutputTarget } from '../live/live-output.js';
 import { refuseTtyStdout } from '../util/stdio.js';
 
+export interface IsoOutputConfig {
+  output?: string;
+  input: string;
+}
+
 export type IsoEdit = (config: IsoConfig, live: LiveIso) => void | Promise<void>;
 
 /** Apply `edit` to the ISO at `input` and write the result as `output` says (undefined = in place, '-' = stdout). */

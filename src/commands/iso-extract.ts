@@ -1,15 +1,19 @@
 // `iso extract pxe` (SPEC 4.12): copy the files of IMAGES/PXEBOOT out of a
 // live ISO as `<ISO stem>-<lower-cased name>`, streamed in 256 KiB blocks.
 
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
-import type { IsoExtractPxeConfig } from '../cli/iso.js';
-import { rustFileStem, rustJoin } from '../initrd/paths.js';
-import { ISO_BLOCK_SIZE, recordOffset, type IsoFile } from '../iso9660/directory.js';
+import { mkdir, open, unlink } from 'node:fs/promises';
+import { copyRange } from '../io/file-io.js';
+import { recordOffset, type IsoFile } from '../iso9660/directory.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
 import { openIso } from '../live/live-output.js';
-import { BUFFER_SIZE } from '../util/constants.js';
-import { ShortReadError, context, withContext } from '../util/errors.js';
+import { context, withContext } from '../util/errors.js';
+import { rustFileStem, rustJoin } from '../util/paths.js';
 import { writeStdout } from '../util/stdio.js';
+
+export interface IsoExtractPxeConfig {
+  outputDir: string;
+  input: string;
+}
 
 const PXEBOOT_DIR = 'IMAGES/PXEBOOT';
 
@@ -35,26 +39,11 @@ export async function isoExtractPxe(config: IsoExtractPxeConfig): Promise<void> 
 async function copyFileFromIso(iso: IsoFs, file: IsoFile, path: string): Promise<void> {
   const out = await open(path, 'wx').catch(context(`opening ${path}`));
   try {
-    await copyRange(iso.handle, recordOffset(file), file.length, out);
+    await copyRange(iso.handle, recordOffset(file), file.length, out, 0);
     await out.close();
   } catch (err) {
     await out.close().catch(() => undefined);
     await unlink(path).catch(() => undefined);
     throw err;
-  }
-}
-
-async function copyRange(src: FileHandle, offset: number, length: number, dest: FileHandle): Promise<void> {
-  const buf = Buffer.allocUnsafe(Math.max(ISO_BLOCK_SIZE, Math.min(BUFFER_SIZE, length)));
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, length - done), offset + done);
-    if (bytesRead === 0) throw new ShortReadError();
-    let written = 0;
-    while (written < bytesRead) {
-      const { bytesWritten } = await dest.write(buf, written, bytesRead - written);
-      written += bytesWritten;
-    }
-    done += bytesRead;
   }
 }

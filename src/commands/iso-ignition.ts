@@ -1,12 +1,22 @@
 // `iso ignition embed | show | remove` and the hidden deprecated aliases (SPEC 4.7, 1.11).
 
-import type { IsoIgnitionEmbedConfig, IsoIgnitionShowConfig, IsoOutputConfig } from '../cli/iso.js';
 import { openLiveIso } from '../live/live-output.js';
 import { CliError } from '../util/errors.js';
 import { warn } from '../util/log.js';
 import { readInput, writeStdout } from '../util/stdio.js';
 import { validateIgnition } from '../ignition/validate.js';
-import { editLiveIso } from './iso-edit.js';
+import { editLiveIso, type IsoOutputConfig } from './iso-edit.js';
+
+export interface IsoIgnitionEmbedConfig {
+  force: boolean;
+  ignitionFile?: string;
+  output?: string;
+  input: string;
+}
+
+export interface IsoIgnitionShowConfig {
+  input: string;
+}
 
 export async function isoIgnitionEmbed(config: IsoIgnitionEmbedConfig): Promise<void> {
   const ignition = await readInput(config.ignitionFile);

@@ -1,10 +1,22 @@
 // `iso kargs modify | reset | show` (SPEC 4.9).
 
-import type { IsoKargsModifyConfig, IsoKargsShowConfig, IsoOutputConfig } from '../cli/iso.js';
 import { KargsEditor } from '../live/kargs.js';
 import { openLiveIso } from '../live/live-output.js';
 import { writeStdout } from '../util/stdio.js';
-import { editLiveIso } from './iso-edit.js';
+import { editLiveIso, type IsoOutputConfig } from './iso-edit.js';
+
+export interface IsoKargsModifyConfig {
+  append: string[];
+  delete: string[];
+  replace: string[];
+  output?: string;
+  input: string;
+}
+
+export interface IsoKargsShowConfig {
+  default: boolean;
+  input: string;
+}
 
 export async function isoKargsModify(config: IsoKargsModifyConfig): Promise<void> {
   const editor = new KargsEditor({ append: config.append, replace: config.replace, delete: config.delete });

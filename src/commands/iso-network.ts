@@ -1,12 +1,23 @@
 // `iso network embed | extract | remove` (SPEC 4.8).
 
-import type { IsoNetworkEmbedConfig, IsoNetworkExtractConfig, IsoOutputConfig } from '../cli/iso.js';
 import { addNetworkKeyfiles, writeNetworkSettings } from '../initrd/network.js';
 import { readFeatures } from '../live/features.js';
 import { openLiveIso } from '../live/live-output.js';
 import { CliError } from '../util/errors.js';
 import { writeStdout } from '../util/stdio.js';
-import { editLiveIso } from './iso-edit.js';
+import { editLiveIso, type IsoOutputConfig } from './iso-edit.js';
+
+export interface IsoNetworkEmbedConfig {
+  keyfiles: string[];
+  force: boolean;
+  output?: string;
+  input: string;
+}
+
+export interface IsoNetworkExtractConfig {
+  directory?: string;
+  input: string;
+}
 
 export async function isoNetworkEmbed(config: IsoNetworkEmbedConfig): Promise<void> {
   await editLiveIso(config.input, config.output, async (iso, live) => {

@@ -1,9 +1,14 @@
 // list-stream: fetch the stream, print the sorted table (or JSON rows).
 
-import type { ListStreamConfig } from '../cli/list-stream.js';
 import { fetchStream } from '../source/stream-fetch.js';
 import { formatStreamTable, listFormats } from '../source/stream-metadata.js';
 import { writeStdout } from '../util/stdio.js';
+
+export interface ListStreamConfig {
+  stream: string;
+  streamBaseUrl?: string;
+  json: boolean;
+}
 
 export async function listStream(config: ListStreamConfig): Promise<void> {
   // list-stream never retries (SPEC 2.3).

@@ -1,6 +1,5 @@
 // `pxe ignition wrap | unwrap` (SPEC 5.1, 5.2).
 
-import type { PxeIgnitionUnwrapConfig, PxeIgnitionWrapConfig } from '../cli/pxe.js';
 import { validateIgnition } from '../ignition/validate.js';
 import { Initrd } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
@@ -8,6 +7,15 @@ import { INITRD_IGNITION_PATH } from '../util/constants.js';
 import { CliError } from '../util/errors.js';
 import { compileGlob } from '../util/glob.js';
 import { readInput, refuseTtyStdout, writeStdout } from '../util/stdio.js';
+
+export interface PxeIgnitionWrapConfig {
+  ignitionFile?: string;
+  output?: string;
+}
+
+export interface PxeIgnitionUnwrapConfig {
+  input?: string;
+}
 
 export async function pxeIgnitionWrap(config: PxeIgnitionWrapConfig): Promise<void> {
   if (config.output === undefined) refuseTtyStdout();

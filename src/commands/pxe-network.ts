@@ -1,10 +1,19 @@
 // `pxe network wrap | unwrap` (SPEC 5.3, 5.4).
 
-import type { PxeNetworkUnwrapConfig, PxeNetworkWrapConfig } from '../cli/pxe.js';
 import { Initrd } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
 import { addNetworkKeyfiles, networkFilter, writeNetworkSettings } from '../initrd/network.js';
 import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
+
+export interface PxeNetworkWrapConfig {
+  keyfiles: string[];
+  output?: string;
+}
+
+export interface PxeNetworkUnwrapConfig {
+  directory?: string;
+  input?: string;
+}
 
 export async function pxeNetworkWrap(config: PxeNetworkWrapConfig): Promise<void> {
   if (config.output === undefined) refuseTtyStdout();

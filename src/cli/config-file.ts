@@ -1,11 +1,17 @@
 // --config-file (SPEC 3.1): YAML files and the command line become argument
-// lists in the option table's order, defaults dropped; the caller re-parses
-// the concatenation ("last occurrence wins" makes later values override).
+// lists in the option table's order, defaults dropped; the concatenation is
+// parsed again ("last occurrence wins" makes later values override), so the
+// install command only ever sees a finished config.
 
 import { readFile } from 'node:fs/promises';
-import type { OptionSpec } from '../cli/spec.js';
-import type { InstallValues } from '../cli/install.js';
-import { CliError, ContextError } from '../util/errors.js';
+import { PROGRAM_NAME } from '../util/constants.js';
+import { CliError, ContextError, withContext } from '../util/errors.js';
+import { writeStdout } from '../util/stdio.js';
+import { packageVersion } from '../util/version.js';
+import type { AnyLeaf, OptionSpec } from './spec.js';
+
+/** Raw option values as given, keyed by long name (for the config-file merge). */
+export type InstallValues = Record<string, string | string[] | boolean>;
 
 /** Options that are not config-file keys (Appendix B). */
 const NOT_KEYS = new Set(['config-file', 'firstboot-args']);
@@ -108,4 +114,27 @@ export async function expandConfigFiles(
   const firstboot = commandLine['firstboot-args'];
   if (typeof firstboot === 'string') args.push('--firstboot-args', firstboot);
   return args;
+}
+
+/**
+ * SPEC 3.1: expand the config files, print the arguments, parse them again with
+ * `leafSpec` (DEST_DEVICE made optional: install reports its absence itself)
+ * and run the result.
+ */
+export async function runWithConfigFiles(
+  files: string[],
+  commandLine: InstallValues,
+  leafSpec: AnyLeaf,
+  rules: SerializeRules,
+): Promise<void> {
+  const args = await expandConfigFiles(files, commandLine, leafSpec.options, rules);
+  await writeStdout(`Running with arguments: ${args.join(' ')}\n`);
+  const [{ parseCommandLine }, { group }] = await Promise.all([import('./parse.js'), import('./spec.js')]);
+  const reparse = { ...leafSpec, positionals: leafSpec.positionals.map((p) => ({ ...p, required: false })) };
+  const root = group({ name: PROGRAM_NAME, about: '', subcommands: [reparse] });
+  const invocation = await withContext('reprocessing command-line arguments', () =>
+    parseCommandLine(root, ['install', ...args], packageVersion()),
+  );
+  if (invocation.kind !== 'run') throw new ContextError('reprocessing command-line arguments', new CliError(invocation.text.trim()));
+  await invocation.run();
 }

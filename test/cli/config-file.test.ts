@@ -2,9 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INSTALL_OPTIONS } from '../../src/cli/install.js';
-import { SERIALIZE_RULES } from '../../src/commands/install.js';
-import { expandConfigFiles, readConfigFile, valuesToArgs } from '../../src/install/config-file.js';
+import { INSTALL_OPTIONS, SERIALIZE_RULES } from '../../src/cli/install.js';
+import { expandConfigFiles, readConfigFile, valuesToArgs } from '../../src/cli/config-file.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 
