@@ -7,8 +7,8 @@ import { open, rm, mkdtemp } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFully } from '../io/image-sink.js';
-import { filterMatches, type PartitionFilter } from '../install/partition-filter.js';
+import { readFullyAt, writeFully } from '../io/file-io.js';
+import { filterMatches, type PartitionFilter } from './partition-filter.js';
 import { TEMP_DIR_PREFIX } from '../util/constants.js';
 import { CliError, ContextError } from '../util/errors.js';
 import { info } from '../util/log.js';
@@ -27,13 +27,9 @@ export function handleReader(handle: FileHandle, length: number): SectorReader {
   return {
     length,
     read: async (offset, len) => {
+      // Past the end of the device reads as zeros.
       const buf = Buffer.alloc(len);
-      let done = 0;
-      while (done < len && offset + done < length) {
-        const { bytesRead } = await handle.read(buf, done, len - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
+      if (offset < length) await readFullyAt(handle, buf.subarray(0, Math.min(len, length - offset)), offset);
       return buf;
     },
   };

@@ -9,7 +9,7 @@ import { deviceSize, partxUpdate, rereadPartitionTable, runTool, type Target } f
 import { listPartitions, type PartitionInfo } from '../blockdev/lsblk.js';
 import { withMount } from '../blockdev/mount.js';
 import type { SavedPartitions } from '../blockdev/saved-partitions.js';
-import { writeFully } from '../io/image-sink.js';
+import { writeFully } from '../io/file-io.js';
 import type { TrustedKeys } from '../io/keys.js';
 import { writeImage, type HoldBack } from '../io/write-image.js';
 import type { ImageSource } from '../source/location.js';

@@ -13,7 +13,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { BUFFER_SIZE, FIRST_MIB, WRITEBACK_INTERVAL } from '../util/constants.js';
 import { CliError, ContextError } from '../util/errors.js';
 import { releaseChunk } from './chunk-pool.js';
-import type { HoldBack } from './write-image.js';
+import { writeFully } from './file-io.js';
+
+export interface HoldBack {
+  /** After the first MiB was read and checked (shorter if the image is); download: zeros. */
+  placeholder(dest: FileHandle, firstMiB: Buffer): Promise<void>;
+  /** After every check passed; download: write firstMiB at 0. */
+  commit(dest: FileHandle, firstMiB: Buffer): Promise<void>;
+}
 
 /** Image sector size from its GPT header position (SPEC 2.9 step 2); undefined = unknown. */
 export function detectSectorSize(firstMiB: Buffer): number | undefined {
@@ -34,15 +41,6 @@ export class HeadError extends Error {
 export interface ImageSinkOptions {
   holdBack: HoldBack;
   expectedSectorSize?: number;
-}
-
-export async function writeFully(dest: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await dest.write(buf, done, buf.length - done, position + done);
-    if (bytesWritten === 0) throw new Error('failed to write whole buffer');
-    done += bytesWritten;
-  }
 }
 
 /** Writes queued at once: one running, the next ready for when it ends. */

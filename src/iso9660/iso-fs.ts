@@ -2,6 +2,7 @@
 // and file data (SPEC 4.1). Reads only what it needs, never the whole image.
 
 import type { FileHandle } from 'node:fs/promises';
+import { readExactAt } from '../io/file-io.js';
 import { ContextError, NotFoundError, ShortReadError, context, withContext } from '../util/errors.js';
 import {
   ISO_BLOCK_SIZE,
@@ -18,18 +19,6 @@ import {
   type PrimaryDescriptor,
   type VolumeDescriptor,
 } from './volume.js';
-
-/** Read exactly `length` bytes at `position`; EOF first is a ShortReadError. */
-export async function readExactAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) throw new ShortReadError();
-    done += bytesRead;
-  }
-  return buf;
-}
 
 export interface WalkEntry {
   /** Path joined with `/`, no leading slash. */

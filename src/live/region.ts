@@ -4,6 +4,7 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { copyRange, readFullyAt, writeFully } from '../io/file-io.js';
 import { BUFFER_SIZE } from '../util/constants.js';
 import { ContextError, withContext } from '../util/errors.js';
 
@@ -37,14 +38,6 @@ export function plannedWrites(regions: readonly Region[]): Region[] {
   return modified;
 }
 
-async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
 /** In place: one positional write per modified region, in the given order; no truncation. */
 export async function writeRegions(handle: FileHandle, regions: readonly Region[]): Promise<void> {
   for (const region of plannedWrites(regions)) {
@@ -55,15 +48,7 @@ export async function writeRegions(handle: FileHandle, regions: readonly Region[
 /** Copy the whole input file into output (which starts empty), then apply the regions. */
 export async function copyWithRegions(input: FileHandle, output: FileHandle, regions: readonly Region[]): Promise<void> {
   const writes = plannedWrites(regions);
-  await withContext('copying input to temporary file', async () => {
-    const buf = Buffer.alloc(BUFFER_SIZE);
-    for (let pos = 0; ; ) {
-      const { bytesRead } = await input.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) break;
-      await writeFully(output, buf.subarray(0, bytesRead), pos);
-      pos += bytesRead;
-    }
-  });
+  await withContext('copying input to temporary file', () => copyRange(input, 0, undefined, output, 0));
   await writeRegions(output, writes);
 }
 
@@ -73,11 +58,11 @@ function writeChunk(out: Writable, chunk: Buffer): Promise<void> {
   });
 }
 
-async function copyRange(input: FileHandle, out: Writable, from: number, to: number): Promise<void> {
+async function streamRange(input: FileHandle, out: Writable, from: number, to: number): Promise<void> {
   const buf = Buffer.alloc(BUFFER_SIZE);
   let pos = from;
   while (pos < to) {
-    const { bytesRead } = await input.read(buf, 0, Math.min(buf.length, to - pos), pos);
+    const bytesRead = await readFullyAt(input, buf.subarray(0, Math.min(buf.length, to - pos)), pos);
     if (bytesRead === 0) {
       const err = new Error(`expected to copy ${to - from} bytes but instead copied ${pos - from} bytes`);
       throw new ContextError(`copying bytes from ${from} to ${to}`, err);
@@ -92,10 +77,10 @@ export async function streamWithRegions(input: FileHandle, out: Writable, region
   const writes = plannedWrites(regions).sort((a, b) => a.offset - b.offset);
   let cursor = 0;
   for (const region of writes) {
-    await copyRange(input, out, cursor, region.offset);
+    await streamRange(input, out, cursor, region.offset);
     await writeChunk(out, region.contents);
     cursor = region.offset + region.length;
   }
   const { size } = await input.stat();
-  await copyRange(input, out, cursor, Math.max(cursor, size));
+  await streamRange(input, out, cursor, Math.max(cursor, size));
 }
