@@ -96,4 +96,3 @@ export async function xzCompress(data: Buffer): Promise<Buffer> {
   return xzAsync(data, { preset: 9, check: check.CRC32, threads: 1 });
 }
 
-export { createStrictDecoder } from './strict-decoder.js';

@@ -13,20 +13,16 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
 import { ContextError, context } from '../util/errors.js';
 import { info } from '../util/log.js';
-import type { ImageSource } from '../source/location.js';
+import type { ImageSource } from './image-source.js';
 import { checkSha256, createSha256Transform, type HashingTransform } from './hash.js';
-import { HeadError, ImageSink, writeFully } from './image-sink.js';
+import { writeFully } from './file-io.js';
+import { HeadError, ImageSink, type HoldBack } from './image-sink.js';
 import type { TrustedKeys } from './keys.js';
 import { createLimitTransform } from './limit.js';
 import { ProgressReporter, createProgressTransform, type ProgressOutput } from './progress.js';
 import { createSignatureVerifier, type SignatureVerifier } from './verify.js';
 
-export interface HoldBack {
-  /** After the first MiB was read and checked (shorter if the image is); download: zeros. */
-  placeholder(dest: FileHandle, firstMiB: Buffer): Promise<void>;
-  /** After every check passed; download: write firstMiB at 0. */
-  commit(dest: FileHandle, firstMiB: Buffer): Promise<void>;
-}
+export type { HoldBack };
 
 export interface WriteImageOptions {
   /** Decode gzip/xz/zstd (sniffed); uncompressed data passes through. */
@@ -56,7 +52,7 @@ export const ZERO_HOLD_BACK: HoldBack = {
 
 /** The codecs load only when an image is decoded. */
 async function strictDecoder(): Promise<Transform> {
-  const { createStrictDecoder } = await import('./decompress.js');
+  const { createStrictDecoder } = await import('./strict-decoder.js');
   return createStrictDecoder();
 }
 

@@ -11,7 +11,7 @@ import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { bench, describe } from 'vitest';
-import { createStrictDecoder } from '../../src/io/decompress.js';
+import { createStrictDecoder } from '../../src/io/strict-decoder.js';
 
 const MIB = 1 << 20;
 const binary = readFileSync(process.execPath);

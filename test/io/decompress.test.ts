@@ -5,7 +5,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createStrictDecoder, decodeMember, sniffCompression, xzCompress } from '../../src/io/decompress.js';
+import { decodeMember, sniffCompression, xzCompress } from '../../src/io/decompress.js';
+import { createStrictDecoder } from '../../src/io/strict-decoder.js';
 import { needs } from '../helpers/env.js';
 import { join } from 'node:path';
 import { ROOT, fixture } from '../helpers/tmp.js';
@@ -157,7 +158,7 @@ describe('the built module under plain Node (ESM/CJS interop of the codecs)', ()
       import { createReadStream } from 'node:fs';
       import { createHash } from 'node:crypto';
       import { pipeline } from 'node:stream/promises';
-      const { createStrictDecoder } = await import(${JSON.stringify(join(ROOT, 'dist', 'io', 'decompress.js'))});
+      const { createStrictDecoder } = await import(${JSON.stringify(join(ROOT, 'dist', 'io', 'strict-decoder.js'))});
       const h = createHash('sha256');
       await pipeline(createReadStream(process.argv[1]), createStrictDecoder(), async function* (src) { for await (const c of src) h.update(c); });
       process.stdout.write(h.digest('hex'));`;
