@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open } from 'node:fs/promises';
 import { CliError, ContextError, context, hasErrorCode } from '../util/errors.js';
 import type { Initrd } from './initrd.js';
-import { hasTraversal, rustJoin } from './paths.js';
+import { hasTraversal, rustJoin } from '../util/paths.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 

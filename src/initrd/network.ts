@@ -6,7 +6,7 @@ import { INITRD_NETWORK_DIR, INITRD_NETWORK_GLOB } from '../util/constants.js';
 import { CliError, context } from '../util/errors.js';
 import { compileGlob } from '../util/glob.js';
 import type { Initrd } from './initrd.js';
-import { rustFileName, rustJoin } from './paths.js';
+import { rustFileName, rustJoin } from '../util/paths.js';
 
 /** The member filter `etc/coreos-firstboot-network/*` (its `*` also matches `/`). */
 export function networkFilter(): ReturnType<typeof compileGlob> {

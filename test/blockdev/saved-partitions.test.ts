@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bufferReader, makeEntry, newGpt, readGpt, serializeGpt, type Gpt } from '../../src/blockdev/gpt.js';
 import { SavedPartitions } from '../../src/blockdev/saved-partitions.js';
-import { parsePartitionFilters } from '../../src/install/partition-filter.js';
+import { parsePartitionFilters } from '../../src/blockdev/partition-filter.js';
 import { errorChain } from '../../src/util/errors.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 

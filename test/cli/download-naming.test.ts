@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outputName } from '../../src/commands/download.js';
-import { rustJoin } from '../../src/initrd/paths.js';
+import { rustJoin } from '../../src/util/paths.js';
 
 describe('download -d naming (SPEC 2.7 step 3.2)', () => {
   it.each([

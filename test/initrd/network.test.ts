@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Initrd } from '../../src/initrd/initrd.js';
 import { addNetworkKeyfiles, writeNetworkSettings } from '../../src/initrd/network.js';
-import { hasTraversal, rustFileName, rustFileStem, rustJoin } from '../../src/initrd/paths.js';
+import { hasTraversal, rustFileName, rustFileStem, rustJoin } from '../../src/util/paths.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { consoleHint, formatConsole, grubConsoleCommands, parseConsole } from '../../src/install/console.js';
 import { formatIgnitionHash, parseIgnitionHash, verifyIgnitionHash } from '../../src/install/ignition-hash.js';
-import { filterMatches, parsePartitionFilters } from '../../src/install/partition-filter.js';
+import { filterMatches, parsePartitionFilters } from '../../src/blockdev/partition-filter.js';
 import { errorChain } from '../../src/util/errors.js';
 
 describe('console specs', () => {
