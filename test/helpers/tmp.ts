@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 
 /** Absolute path of the project root. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -13,10 +13,19 @@ export function fixture(...parts: string[]): string {
   return join(ROOT, 'fixtures', ...parts);
 }
 
-/** A fresh temporary directory, deleted when the test file ends. */
+/**
+ * A fresh temporary directory: made inside a test it is deleted when that test
+ * finishes (vitest never runs an afterAll registered from inside a test);
+ * made at file level, when the file's tests end.
+ */
 export function tmpDir(prefix = 'nestos-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    onTestFinished(remove);
+  } catch {
+    afterAll(remove);
+  }
   return dir;
 }
 
