@@ -6,14 +6,14 @@ import { mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TEMP_DIR_PREFIX } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { ContextError, layerMessage } from '../util/errors.js';
 import { warn } from '../util/log.js';
 import { runTool } from './device.js';
 
 /** Mount `device` (filesystem `fstype`) on a fresh temp dir, run `fn`, then unmount and clean up. */
 export async function withMount<T>(device: string, fstype: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), TEMP_DIR_PREFIX));
+  const dir = await mkdtemp(join(tmpdir(), invokedFamily().tempDirPrefix));
   try {
     await runTool('mount', ['-t', fstype, device, dir]);
   } catch (err) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFullyAt, writeFully } from '../io/file-io.js';
 import { filterMatches, type PartitionFilter } from './partition-filter.js';
-import { TEMP_DIR_PREFIX } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { CliError, ContextError } from '../util/errors.js';
 import { info } from '../util/log.js';
 import {
@@ -157,7 +157,7 @@ export class SavedPartitions {
 
   /** SPEC 3.5.2 dry run: overwrite into a sparse temp file as long as the device. */
   private async dryRun(deviceLength: number): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), TEMP_DIR_PREFIX));
+    const dir = await mkdtemp(join(tmpdir(), invokedFamily().tempDirPrefix));
     try {
       const file = await open(join(dir, 'dry-run'), 'w+');
       try {
@@ -175,7 +175,7 @@ export class SavedPartitions {
 
   /** SPEC 3.9 step 2: keep the saved entries in a stash file; returns its path. */
   async stash(deviceLength: number): Promise<string> {
-    const path = join(tmpdir(), `nestos-installer-partitions.${randomBytes(6).toString('base64url').slice(0, 6)}`);
+    const path = join(tmpdir(), `${invokedFamily().partitionStashPrefix}${randomBytes(6).toString('base64url').slice(0, 6)}`);
     const file = await open(path, 'wx', 0o600);
     try {
       await file.truncate(deviceLength);

@@ -4,7 +4,7 @@
 // install command only ever sees a finished config.
 
 import { readFile } from 'node:fs/promises';
-import { PROGRAM_NAME } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { CliError, ContextError, withContext } from '../util/errors.js';
 import { writeStdout } from '../util/stdio.js';
 import { packageVersion } from '../util/version.js';
@@ -131,7 +131,7 @@ export async function runWithConfigFiles(
   await writeStdout(`Running with arguments: ${args.join(' ')}\n`);
   const [{ parseCommandLine }, { group }] = await Promise.all([import('./parse.js'), import('./spec.js')]);
   const reparse = { ...leafSpec, positionals: leafSpec.positionals.map((p) => ({ ...p, required: false })) };
-  const root = group({ name: PROGRAM_NAME, about: '', subcommands: [reparse] });
+  const root = group({ name: invokedFamily().programName, about: '', subcommands: [reparse] });
   const invocation = await withContext('reprocessing command-line arguments', () =>
     parseCommandLine(root, ['install', ...args], packageVersion()),
   );

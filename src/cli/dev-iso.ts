@@ -2,10 +2,11 @@
 
 import { lazy, leaf } from './spec.js';
 import type { DevShowIsoConfig } from '../commands/dev-iso.js';
+import { invokedFamily } from '../util/family.js';
 
 export const devShowIso = leaf<DevShowIsoConfig>({
   name: 'iso',
-  about: 'Inspect the NestOS live ISO image',
+  about: `Inspect the ${invokedFamily().osName} live ISO image`,
   options: [
     { long: 'ignition', help: 'Show Ignition embed area parameters', conflicts: ['kargs'] },
     { long: 'kargs', help: 'Show kargs embed area parameters', conflicts: ['ignition'] },

@@ -11,19 +11,20 @@ import {
 } from './options.js';
 import { defaultArchitecture, parseUrl, type FetchRetries } from './types.js';
 import type { DownloadConfig } from '../commands/download.js';
+import { invokedFamily } from '../util/family.js';
 
 export const download = leaf<DownloadConfig>({
   name: 'download',
-  about: 'Download a NestOS image',
+  about: `Download a ${invokedFamily().osName} image`,
   longAbout:
     'The image and its signature are verified while they download (OpenPGP, and the ' +
     "stream's sha256 when it gives one), written to a temporary file in the destination " +
     'directory and renamed only when every check passed. Retries after a dropped ' +
     'connection resume with an HTTP Range request when the server allows it.',
   options: [
-    streamOption('NestOS stream', 'stable'),
+    streamOption(undefined, 'stable'),
     architectureOption(),
-    { long: 'platform', short: 'p', value: 'name', help: 'NestOS platform name', default: 'metal' },
+    { long: 'platform', short: 'p', value: 'name', help: `${invokedFamily().streamOsName} platform name`, default: 'metal' },
     { long: 'format', short: 'f', value: 'name', help: 'Image format', default: 'raw.xz' },
     { long: 'image-url', short: 'u', value: 'URL', help: 'Manually specify the image URL', parse: parseUrl },
     { long: 'directory', short: 'C', value: 'path', help: 'Destination directory', default: '.' },

@@ -92,7 +92,9 @@ function groupHelp(path: string[], spec: GroupSpec, top: boolean): string[] {
   const commands = spec.subcommands
     .filter((c) => !c.hidden)
     .map((c) => ({ left: c.name, help: c.about }));
-  const lines = [spec.about, '', `Usage: ${usageLine(path, spec)}`];
+  const lines = [spec.about];
+  if (spec.longAbout) lines.push('', ...wrap(spec.longAbout, 0));
+  lines.push('', `Usage: ${usageLine(path, spec)}`);
   if (commands.length > 0) lines.push('', 'Commands:', ...renderRows(commands));
   lines.push('', 'Options:', ...renderRows(top ? [HELP_ROW, VERSION_ROW] : [HELP_ROW]));
   return lines;

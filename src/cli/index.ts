@@ -1,7 +1,7 @@
 // The command registry: the whole tree, in help order (SPEC 1.1). Command
 // modules are declarations only; implementations load when they run.
 
-import { PROGRAM_NAME } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { group } from './spec.js';
 import { download } from './download.js';
 import { install } from './install.js';
@@ -10,8 +10,11 @@ import { iso } from './iso.js';
 import { pxe } from './pxe.js';
 import { dev } from './dev.js';
 
+const family = invokedFamily();
+
 export const ROOT_COMMAND = group({
-  name: PROGRAM_NAME,
-  about: 'Installer for NestOS',
+  name: family.programName,
+  about: family.about,
+  ...(family.longAbout !== undefined ? { longAbout: family.longAbout } : {}),
   subcommands: [install, download, listStream, iso, pxe, dev],
 });

@@ -9,6 +9,7 @@ import type { InstallValues, SerializeRules } from './config-file.js';
 import type { InstallConfig } from '../commands/install.js';
 import { formatConsole, parseConsole, type Console } from '../install/console.js';
 import { formatIgnitionHash, parseIgnitionHash, type IgnitionHash } from '../install/ignition-hash.js';
+import { invokedFamily } from '../util/family.js';
 
 const ADVANCED = 'Advanced Options';
 export const DEFAULT_NETWORK_DIR = '/etc/NetworkManager/system-connections/';
@@ -39,7 +40,7 @@ export const SERIALIZE_RULES: SerializeRules = {
 
 export const INSTALL_OPTIONS: OptionSpec[] = [
   { long: 'config-file', short: 'c', value: 'path', help: 'YAML config file with install options', multiple: true },
-  { long: 'stream', short: 's', value: 'name', help: 'NestOS stream', conflicts: ['image-url', 'image-file'] },
+  { long: 'stream', short: 's', value: 'name', help: `${invokedFamily().streamOsName} stream`, conflicts: ['image-url', 'image-file'] },
   { long: 'image-url', short: 'u', value: 'URL', help: 'Manually specify the image URL', parse: parseUrl, conflicts: ['stream', 'image-file'] },
   { long: 'image-file', short: 'f', value: 'path', help: 'Manually specify a local image file', conflicts: ['stream', 'image-url'] },
   { long: 'ignition-file', short: 'i', value: 'path', help: 'Embed an Ignition config from a file', aliases: ['ignition'], conflicts: ['ignition-url'] },
@@ -59,7 +60,7 @@ export const INSTALL_OPTIONS: OptionSpec[] = [
   insecureOption(ADVANCED),
   signingKeyOption(ADVANCED),
   { long: 'insecure-ignition', help: 'Allow Ignition URL without HTTPS or hash', heading: ADVANCED },
-  streamBaseUrlOption('Base URL for NestOS stream metadata', ADVANCED),
+  streamBaseUrlOption(`Base URL for ${invokedFamily().osName} stream metadata`, ADVANCED),
   { long: 'preserve-on-error', help: "Don't clear partition table on error", heading: ADVANCED },
   fetchRetriesOption(ADVANCED),
   { long: 'secure-ipl', help: 'Enable IBM Secure IPL', heading: ADVANCED },
@@ -126,9 +127,9 @@ function finished(args: InstallArgs): InstallConfig {
 
 export const install: LeafSpec<InstallArgs> = leaf<InstallArgs>({
   name: 'install',
-  about: 'Install NestOS',
+  about: invokedFamily().installAbout,
   longAbout:
-    'Writes a verified NestOS image to DEST_DEVICE, a block device or an existing ' +
+    `Writes a verified ${invokedFamily().osName} image to DEST_DEVICE, a block device or an existing ` +
     'disk-image file (never created). The first MiB is written only after the ' +
     'signature and checksums passed; on failure the partition table is reset ' +
     '(keeping --save-partlabel/--save-partindex partitions) unless --preserve-on-error. ' +

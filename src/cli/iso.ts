@@ -8,6 +8,7 @@ import type { IsoOutputConfig } from '../commands/iso-edit.js';
 import type { IsoNetworkEmbedConfig, IsoNetworkExtractConfig } from '../commands/iso-network.js';
 import type { IsoKargsModifyConfig, IsoKargsShowConfig } from '../commands/iso-kargs.js';
 import type { IsoExtractPxeConfig } from '../commands/iso-extract.js';
+import { invokedFamily } from '../util/family.js';
 
 const ISO_POSITIONAL: PositionalSpec = { name: 'ISO', help: 'ISO image', required: true };
 
@@ -164,7 +165,7 @@ const isoExtract = group({
 
 const isoReset = leaf<IsoOutputConfig>({
   name: 'reset',
-  about: 'Restore a NestOS live ISO image to default settings',
+  about: `Restore a ${invokedFamily().osName} live ISO image to default settings`,
   options: [outputOption()],
   positionals: [ISO_POSITIONAL],
   toConfig: (a) => withOutput({ input: isoPath(a) }, a.string('output')),
@@ -212,6 +213,6 @@ const deprecatedRemove = leaf<IsoOutputConfig>({
 
 export const iso = group({
   name: 'iso',
-  about: 'Commands to manage a NestOS live ISO image',
+  about: `Commands to manage a ${invokedFamily().osName} live ISO image`,
   subcommands: [isoIgnition, isoNetwork, isoKargs, isoExtract, isoReset, deprecatedEmbed, deprecatedShow, deprecatedRemove],
 });

@@ -3,15 +3,16 @@
 import { lazy, leaf } from './spec.js';
 import { streamBaseUrlOption, streamOption } from './options.js';
 import type { ListStreamConfig } from '../commands/list-stream.js';
+import { invokedFamily } from '../util/family.js';
 
 export const listStream = leaf<ListStreamConfig>({
   name: 'list-stream',
-  about: 'List available images in a NestOS stream',
+  about: `List available images in a ${invokedFamily().streamOsName} stream`,
   longAbout:
-    'The stream metadata is fetched from the NestOS stream server, or from ' +
+    `The stream metadata is fetched from ${invokedFamily().streamBaseUrl}, or from ` +
     '--stream-base-url, which may be an http(s) URL, a file:// URL or a directory.',
   options: [
-    streamOption('NestOS stream', 'stable'),
+    streamOption(undefined, 'stable'),
     streamBaseUrlOption(),
     { long: 'json', help: 'Print the rows as JSON' },
   ],

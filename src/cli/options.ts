@@ -3,12 +3,13 @@
 
 import type { OptionSpec } from './spec.js';
 import { parseFetchRetries } from './types.js';
+import { invokedFamily } from '../util/family.js';
 
-export function streamOption(help = 'NestOS stream', defaultValue?: string): OptionSpec {
+export function streamOption(help = `${invokedFamily().streamOsName} stream`, defaultValue?: string): OptionSpec {
   return { long: 'stream', short: 's', value: 'name', help, ...(defaultValue ? { default: defaultValue } : {}) };
 }
 
-export function streamBaseUrlOption(help = 'Base URL for NestOS stream metadata', heading?: string): OptionSpec {
+export function streamBaseUrlOption(help = `Base URL for ${invokedFamily().streamOsName} stream metadata`, heading?: string): OptionSpec {
   return { long: 'stream-base-url', value: 'URL', help, ...(heading ? { heading } : {}) };
 }
 

@@ -3,7 +3,7 @@
 // clap's (SPEC 0.3, 1.15, 10.1). Keep all parser tuning in this file.
 
 import { UsageError } from '../util/errors.js';
-import { PROGRAM_NAME } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { renderHelp, usageLine } from './help.js';
 import { optionDisplay, type AnyLeaf, type CommandSpec, type GroupSpec, type OptionSpec, type ParsedArgs } from './spec.js';
 
@@ -276,7 +276,7 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
   const trailing = dashes < 0 ? [] : split.slice(dashes + 1);
   const tokens = (dashes < 0 ? split : split.slice(0, dashes)).map((t) => (t === '-' ? STDIO_TOKEN : t));
   const y = yargs(tokens)
-    .scriptName(PROGRAM_NAME)
+    .scriptName(invokedFamily().programName)
     .help(false)
     .version(false)
     .parserConfiguration(PARSER_CONFIGURATION)
@@ -289,7 +289,7 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
 
   if (selection === undefined) {
     if (top['help'] === true) return { kind: 'print', text: renderHelp([root.name], root), stream: 'stdout', exitCode: 0 };
-    if (top['version'] === true) return { kind: 'print', text: `${PROGRAM_NAME} ${version}\n`, stream: 'stdout', exitCode: 0 };
+    if (top['version'] === true) return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
     return { kind: 'print', text: renderHelp([root.name], root), stream: 'stderr', exitCode: 2 };
   }
   const { path, spec, argv: args } = selection;

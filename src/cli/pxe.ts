@@ -5,6 +5,7 @@ import { group, lazy, leaf } from './spec.js';
 import { outputOption } from './options.js';
 import type { PxeIgnitionWrapConfig, PxeIgnitionUnwrapConfig } from '../commands/pxe-ignition.js';
 import type { PxeNetworkWrapConfig, PxeNetworkUnwrapConfig } from '../commands/pxe-network.js';
+import { invokedFamily } from '../util/family.js';
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, string>>);
@@ -86,6 +87,6 @@ export const pxeNetwork = group({
 /** `pxe customize` (another module) goes first in this list when it exists (SPEC 1.1). */
 export const pxe = group({
   name: 'pxe',
-  about: 'Commands to manage a NestOS live PXE image',
+  about: `Commands to manage a ${invokedFamily().osName} live PXE image`,
   subcommands: [pxeIgnition, pxeNetwork],
 });

@@ -87,6 +87,8 @@ export interface GroupSpec {
   kind: 'group';
   name: string;
   about: string;
+  /** Paragraph printed under `about` in the group's help. */
+  longAbout?: string;
   hidden?: boolean;
   subcommands: CommandSpec[];
 }

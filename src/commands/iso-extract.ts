@@ -9,6 +9,7 @@ import { openIso } from '../live/live-output.js';
 import { context, withContext } from '../util/errors.js';
 import { rustFileStem, rustJoin } from '../util/paths.js';
 import { writeStdout } from '../util/stdio.js';
+import { invokedFamily } from '../util/family.js';
 
 export interface IsoExtractPxeConfig {
   outputDir: string;
@@ -20,7 +21,7 @@ const PXEBOOT_DIR = 'IMAGES/PXEBOOT';
 export async function isoExtractPxe(config: IsoExtractPxeConfig): Promise<void> {
   const live = await openIso(config.input, { writable: false });
   try {
-    const pxeboot = await withContext('Unrecognized CoreOS ISO image.', () => live.iso.getPath(PXEBOOT_DIR));
+    const pxeboot = await withContext(invokedFamily().unrecognizedIso, () => live.iso.getPath(PXEBOOT_DIR));
     if (pxeboot.kind !== 'directory') throw new Error(`entry ${pxeboot.name} is a file`);
     await mkdir(config.outputDir, { recursive: true }).catch(context(`creating directory ${config.outputDir}`));
     const prefix = `${rustFileStem(config.input) ?? ''}-`;

@@ -1,6 +1,6 @@
 // `iso network embed | extract | remove` (SPEC 4.8).
 
-import { addNetworkKeyfiles, writeNetworkSettings } from '../initrd/network.js';
+import { addNetworkKeyfiles, networkFilter, writeNetworkSettings } from '../initrd/network.js';
 import { readFeatures } from '../live/features.js';
 import { openLiveIso } from '../live/live-output.js';
 import { CliError } from '../util/errors.js';
@@ -21,7 +21,7 @@ export interface IsoNetworkExtractConfig {
 
 export async function isoNetworkEmbed(config: IsoNetworkEmbedConfig): Promise<void> {
   await editLiveIso(config.input, config.output, async (iso, live) => {
-    const features = await readFeatures(live.iso);
+    const features = await readFeatures(live.iso, iso.family);
     if (!features.liveInitrdNetwork) {
       throw new CliError('This OS image does not support customizing network settings.');
     }
@@ -29,14 +29,14 @@ export async function isoNetworkEmbed(config: IsoNetworkEmbedConfig): Promise<vo
       throw new CliError('This ISO image already has embedded network settings; use -f to force.');
     }
     iso.removeNetwork();
-    await addNetworkKeyfiles(iso.initrdMut(), config.keyfiles);
+    await addNetworkKeyfiles(iso.initrdMut(), config.keyfiles, iso.family);
   });
 }
 
 export async function isoNetworkExtract(config: IsoNetworkExtractConfig): Promise<void> {
   const live = await openLiveIso(config.input, { writable: false });
   try {
-    await writeNetworkSettings(live.config.members(), config.directory, writeStdout);
+    await writeNetworkSettings(live.config.members(), networkFilter([live.config.family]), config.directory, writeStdout);
   } finally {
     await live.close();
   }

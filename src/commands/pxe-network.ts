@@ -2,7 +2,8 @@
 
 import { Initrd } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
-import { addNetworkKeyfiles, networkFilter, writeNetworkSettings } from '../initrd/network.js';
+import { addNetworkKeyfiles, anyNetworkFilter, writeNetworkSettings } from '../initrd/network.js';
+import { invokedFamily } from '../util/family.js';
 import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
 
 export interface PxeNetworkWrapConfig {
@@ -18,12 +19,14 @@ export interface PxeNetworkUnwrapConfig {
 export async function pxeNetworkWrap(config: PxeNetworkWrapConfig): Promise<void> {
   if (config.output === undefined) refuseTtyStdout();
   const initrd = new Initrd();
-  await addNetworkKeyfiles(initrd, config.keyfiles);
+  await addNetworkKeyfiles(initrd, config.keyfiles, invokedFamily());
   await writeBinaryOutput(config.output, await initrd.toXz());
 }
 
 export async function pxeNetworkUnwrap(config: PxeNetworkUnwrapConfig): Promise<void> {
   const data = await readInitrdInput(config.input);
-  const initrd = await Initrd.fromBuffer(data, networkFilter());
-  await writeNetworkSettings(initrd, config.directory, writeStdout);
+  // A wrapped network initrd carries no stamp: take the keyfiles of either family.
+  const filter = anyNetworkFilter();
+  const initrd = await Initrd.fromBuffer(data, filter);
+  await writeNetworkSettings(initrd, filter, config.directory, writeStdout);
 }

@@ -2,24 +2,32 @@
 // `iso network` (SPEC 4.8 embed step 5 and extract, 5.3, 5.4).
 
 import { mkdir, open, readFile } from 'node:fs/promises';
-import { INITRD_NETWORK_DIR, INITRD_NETWORK_GLOB } from '../util/constants.js';
 import { CliError, context } from '../util/errors.js';
-import { compileGlob } from '../util/glob.js';
+import { anyOf, compileGlob, type GlobPattern } from '../util/glob.js';
+import { FAMILIES, type OsFamily } from '../util/family.js';
 import type { Initrd } from './initrd.js';
 import { rustFileName, rustJoin } from '../util/paths.js';
 
-/** The member filter `etc/coreos-firstboot-network/*` (its `*` also matches `/`). */
-export function networkFilter(): ReturnType<typeof compileGlob> {
-  return compileGlob(INITRD_NETWORK_GLOB);
+/**
+ * The member filter `<family network dir>/*` (its `*` also matches `/`); given
+ * several families, a member matching any of them passes.
+ */
+export function networkFilter(families: readonly OsFamily[]): GlobPattern {
+  return anyOf(families.map((f) => compileGlob(`${f.initrdNetworkDir}/*`)));
 }
 
-/** Add each keyfile as `etc/coreos-firstboot-network/<basename>`, in order. */
-export async function addNetworkKeyfiles(initrd: Initrd, paths: string[]): Promise<void> {
+/** Keyfiles of a medium whose family is not known (a bare PXE network initrd): any family's. */
+export function anyNetworkFilter(): GlobPattern {
+  return networkFilter(FAMILIES);
+}
+
+/** Add each keyfile as `<family network dir>/<basename>`, in order. */
+export async function addNetworkKeyfiles(initrd: Initrd, paths: string[], family: OsFamily): Promise<void> {
   for (const path of paths) {
     const data = await readFile(path).catch(context(`reading ${path}`));
     const name = rustFileName(path);
     if (name === undefined) throw new CliError(`missing filename in ${path}`);
-    const member = `${INITRD_NETWORK_DIR}/${name}`;
+    const member = `${family.initrdNetworkDir}/${name}`;
     if (initrd.has(member)) throw new CliError(`multiple input files named '${name}'`);
     initrd.set(member, data);
   }
@@ -32,10 +40,11 @@ export async function addNetworkKeyfiles(initrd: Initrd, paths: string[]): Promi
  */
 export async function writeNetworkSettings(
   initrd: Initrd,
+  filter: GlobPattern,
   directory: string | undefined,
   write: (data: Buffer | string) => Promise<void>,
 ): Promise<void> {
-  const names = initrd.find(networkFilter());
+  const names = initrd.find(filter);
   if (names.length === 0) throw new CliError('No embedded network settings.');
   if (directory !== undefined) {
     await mkdir(directory, { recursive: true }).catch(context(`creating ${directory}`));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { KargsEditor, applyKargs, type KargsEdits } from '../live/kargs.js';
 import { CliError, ContextError, hasErrorCode, withContext } from '../util/errors.js';
 import { info } from '../util/log.js';
+import { familyOfBootEntries, invokedFamily, type OsFamily } from '../util/family.js';
 import { defaultEntry, editBlsOptions } from './bls.js';
 import { consoleHint, consoleKarg, grubConsoleCommands, type Console } from './console.js';
 import { replaceConsoleSettings } from './grub-console.js';
@@ -43,8 +44,14 @@ interface PlatformSpec {
   kernel_arguments?: string[];
 }
 
+/** The boot partition's family: its nestos/ or coreos/ directory, else the invoked name. */
+export async function bootFamily(boot: string): Promise<OsFamily> {
+  const names = await readdir(boot).catch((): string[] => []);
+  return familyOfBootEntries(names) ?? invokedFamily();
+}
+
 async function readPlatforms(boot: string): Promise<Record<string, PlatformSpec>> {
-  const path = join(boot, 'coreos', 'platforms.json');
+  const path = join(boot, (await bootFamily(boot)).bootPlatformsJson);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -190,7 +197,7 @@ async function configureGrub(boot: string, c: BootConfig): Promise<void> {
 
 async function copyNetwork(boot: string, dir: string): Promise<void> {
   info(`Copying networking configuration from ${dir}`);
-  const dest = join(boot, 'coreos-firstboot-network');
+  const dest = join(boot, (await bootFamily(boot)).bootNetworkDir);
   await mkdir(dest, { recursive: true }).catch((err: unknown) => {
     throw new ContextError(`creating ${dest}`, err);
   });

@@ -1,11 +1,30 @@
 // PURE: ISO 9660 directory records and the string rules for descriptor ids
-// and file identifiers (SPEC 4.1.2, 4.1.3).
+// and file identifiers (SPEC 4.1.2, 4.1.3), plus the Rock Ridge alternate name
+// (RRIP `NM` entries in the System Use area, IEEE P1282) that carries the long
+// name of a record on a level-1 image (`EFI/OPENEULE` is `EFI/openEuler`).
 
 /** Logical block size; fixed for the ISOs we read. */
 export const ISO_BLOCK_SIZE = 2048;
 
-export interface IsoFile {
+/** Where the rest of a record's System Use entries are (a SUSP `CE` entry). */
+export interface SuspContinuation {
+  /** Absolute byte offset in the image. */
+  offset: number;
+  length: number;
+  /** The NM name read so far continues in that area. */
+  nameContinues?: boolean;
+}
+
+interface RockRidgeFields {
+  /** Rock Ridge alternate name (`NM`), when the record has one. */
+  rrName?: string;
+  /** Unread System Use entries (the name may continue there); resolved by the reader. */
+  susp?: SuspContinuation;
+}
+
+export interface IsoFile extends RockRidgeFields {
   kind: 'file';
+  /** Primary (ISO 9660) name, as upstream reads it. */
   name: string;
   /** Block address of the data. */
   address: number;
@@ -13,7 +32,7 @@ export interface IsoFile {
   length: number;
 }
 
-export interface IsoDirectory {
+export interface IsoDirectory extends RockRidgeFields {
   kind: 'directory';
   name: string;
   address: number;
@@ -87,7 +106,78 @@ function parseRecordAt(buf: Buffer, pos: number, isRoot: boolean): IsoRecord | u
     name = parseFileIdentifier(nameBytes);
   }
   const kind = (flags & 0x02) !== 0 ? 'directory' : 'file';
-  return { kind, name, address, length };
+  const record: IsoRecord = { kind, name, address, length };
+  // System Use area: after the name and its padding byte (even name lengths).
+  const suspStart = pos + 33 + nameLen + (nameLen % 2 === 0 ? 1 : 0);
+  if (!isRoot && suspStart + 4 <= pos + len) {
+    const rr = parseSusp(buf.subarray(suspStart, pos + len), { name: undefined });
+    applyRockRidge(record, rr);
+  }
+  return record;
+}
+
+/** Rock Ridge state gathered from System Use entries, possibly over several areas. */
+export interface RockRidgeState {
+  /** The NM name so far (undefined: no NM entry seen). */
+  name: string[] | undefined;
+  /** The last NM entry had CONTINUE set. */
+  continues?: boolean;
+  /** A CE entry: more entries to read. */
+  next?: SuspContinuation;
+}
+
+const NM_CONTINUE = 0x01;
+const NM_CURRENT = 0x02;
+const NM_PARENT = 0x04;
+
+/**
+ * PURE: walk SUSP entries (2-byte signature, length, version, data) and collect
+ * the `NM` name parts and a `CE` continuation. `ST` ends the area; a damaged
+ * entry ends it too (the primary name still stands).
+ */
+export function parseSusp(area: Uint8Array, state: RockRidgeState): RockRidgeState {
+  const out: RockRidgeState = { name: state.name === undefined ? undefined : [...state.name] };
+  if (state.continues !== undefined) out.continues = state.continues;
+  const view = Buffer.from(area.buffer, area.byteOffset, area.byteLength);
+  let pos = 0;
+  while (pos + 4 <= view.length) {
+    const sig = view.toString('latin1', pos, pos + 2);
+    const len = view[pos + 2] ?? 0;
+    if (len < 4 || pos + len > view.length) break;
+    if (sig === 'ST') break;
+    if (sig === 'NM' && len >= 5) {
+      const flags = view[pos + 4] ?? 0;
+      if ((flags & (NM_CURRENT | NM_PARENT)) === 0) {
+        const part = view.subarray(pos + 5, pos + len).toString('utf8');
+        // A new name unless the previous NM said it continues.
+        out.name = out.name !== undefined && out.continues === true ? [...out.name, part] : [part];
+        out.continues = (flags & NM_CONTINUE) !== 0;
+      }
+    } else if (sig === 'CE' && len >= 28) {
+      out.next = {
+        offset: view.readUInt32LE(pos + 4) * ISO_BLOCK_SIZE + view.readUInt32LE(pos + 12),
+        length: view.readUInt32LE(pos + 20),
+      };
+    }
+    pos += len;
+  }
+  return out;
+}
+
+/** Record the NM name (and any continuation still to read) on a record. */
+export function applyRockRidge(record: IsoRecord, rr: RockRidgeState): void {
+  if (rr.name !== undefined) record.rrName = rr.name.join('');
+  if (rr.next !== undefined) record.susp = { ...rr.next, nameContinues: rr.continues === true };
+  else delete record.susp;
+}
+
+/**
+ * PURE: does `record` answer to the long-name path component `c`? Its Rock
+ * Ridge name (exactly), or its primary name for the upper-cased component, as
+ * upstream looks names up.
+ */
+export function recordMatches(record: IsoRecord, c: string): boolean {
+  return record.rrName === c || record.name === c.toUpperCase();
 }
 
 /** The root directory record of a primary descriptor (bytes 156..190). */

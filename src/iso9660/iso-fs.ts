@@ -6,7 +6,10 @@ import { readExactAt } from '../io/file-io.js';
 import { ContextError, NotFoundError, ShortReadError, context, withContext } from '../util/errors.js';
 import {
   ISO_BLOCK_SIZE,
+  applyRockRidge,
   parseDirectory,
+  parseSusp,
+  recordMatches,
   recordOffset,
   type IsoDirectory,
   type IsoFile,
@@ -57,14 +60,48 @@ export class IsoFs {
     return { kind: 'directory', name, address, length };
   }
 
-  /** The non-dot records of a directory, in on-disk order. */
+  /** The non-dot records of a directory, in on-disk order, with their Rock Ridge names. */
   async listDirectory(dir: IsoDirectory): Promise<IsoRecord[]> {
     const data = await readExactAt(this.handle, recordOffset(dir), dir.length);
-    return parseDirectory(data);
+    const records = parseDirectory(data);
+    for (const record of records) await this.followContinuations(record);
+    return records;
   }
 
-  /** Look up a path (SPEC 4.1.4); absent components are NotFoundError. */
+  /** Read the SUSP continuation areas (`CE`) a record points to, for the rest of its name. */
+  private async followContinuations(record: IsoRecord): Promise<void> {
+    // A chain longer than this is a loop in a damaged image: keep what was read.
+    for (let hops = 0; record.susp !== undefined && hops < 16; hops++) {
+      const { offset, length, nameContinues } = record.susp;
+      const area = await readExactAt(this.handle, offset, Math.min(length, ISO_BLOCK_SIZE));
+      const before = record.rrName === undefined ? undefined : [record.rrName];
+      applyRockRidge(record, parseSusp(area, { name: before, continues: nameContinues === true }));
+    }
+    delete record.susp;
+  }
+
+  /** Look up a path by primary names, exactly (SPEC 4.1.4); absent components are NotFoundError. */
   async getPath(path: string): Promise<IsoRecord> {
+    return this.resolve(path, (records, c) => records.find((r) => r.name === c), (c) => c);
+  }
+
+  /**
+   * Look up a path as the image's builder named it (kargs.json and igninfo
+   * name files by their long names): each component matches a record's Rock
+   * Ridge name, or its primary name as upstream matches it (upper-cased). So
+   * `EFI/openEuler/grub.cfg` resolves on a level-1 image whose primary names
+   * are `EFI/OPENEULE` and `EFI/BOOT`. Messages name components upper-cased,
+   * as upstream's do (it upper-cases the path before looking it up).
+   */
+  async lookup(path: string): Promise<IsoRecord> {
+    return this.resolve(path, findLongName, (c) => c.toUpperCase());
+  }
+
+  private async resolve(
+    path: string,
+    match: (records: IsoRecord[], c: string) => IsoRecord | undefined,
+    show: (c: string) => string,
+  ): Promise<IsoRecord> {
     const components: string[] = [];
     for (const c of path.split('/')) {
       if (c === '' || c === '.') continue;
@@ -75,18 +112,25 @@ export class IsoFs {
     let dir = this.root();
     if (last === undefined) return dir;
     for (const c of components) {
-      const found = (await this.listDirectory(dir)).find((r) => r.name === c);
-      if (found === undefined) throw new NotFoundError(`intermediate directory ${c} does not exist`);
+      const found = match(await this.listDirectory(dir), c);
+      if (found === undefined) throw new NotFoundError(`intermediate directory ${show(c)} does not exist`);
       if (found.kind !== 'directory') {
-        throw new NotFoundError(`component "${c}" in path ${path} is not a directory`);
+        throw new NotFoundError(`component "${show(c)}" in path ${show(path)} is not a directory`);
       }
       dir = found;
     }
-    const found = (await this.listDirectory(dir)).find((r) => r.name === last);
+    const found = match(await this.listDirectory(dir), last);
     if (found === undefined) {
-      throw new NotFoundError(`no record for ${last} in directory ${components.join('/')}`);
+      throw new NotFoundError(`no record for ${show(last)} in directory ${show(components.join('/'))}`);
     }
     return found;
+  }
+
+  /** A file by its long name (see `lookup`). */
+  async lookupFile(path: string): Promise<IsoFile> {
+    const record = await this.lookup(path);
+    if (record.kind !== 'file') throw new Error(`entry ${record.name} is a directory`);
+    return record;
   }
 
   async getFile(path: string): Promise<IsoFile> {
@@ -123,6 +167,11 @@ export class IsoFs {
   async readAt(offset: number, length: number): Promise<Buffer> {
     return readExactAt(this.handle, offset, length);
   }
+}
+
+/** The record for a long-name component: its Rock Ridge name first, then upstream's upper-cased primary name. */
+function findLongName(records: IsoRecord[], c: string): IsoRecord | undefined {
+  return records.find((r) => r.rrName === c) ?? records.find((r) => recordMatches(r, c));
 }
 
 /** Open with upstream's outer context for ISO parsing errors. */

@@ -1,16 +1,18 @@
 // Locating a live ISO's embed areas, era by era (SPEC 4.3, 4.4): the initrd
-// area from COREOS/IGNINFO.JSO or IMAGES/IGNITION.IMG, and the karg areas
-// from COREOS/KARGS.JSO or the legacy `coreKarg` system-area header.
+// area from <FAMILY>/IGNINFO.JSO or IMAGES/IGNITION.IMG, and the karg areas
+// from <FAMILY>/KARGS.JSO or the legacy `coreKarg` system-area header. The
+// file names in igninfo and kargs.json are long names (`EFI/openEuler/grub.cfg`):
+// the ISO 9660 reader resolves them through Rock Ridge or as upper-cased
+// primary names.
 // The legacy `coreiso+` header is deliberately neither read nor written.
 
 import { ContextError, isNotFound, withContext, withContextSync } from '../util/errors.js';
 import { recordOffset } from '../iso9660/directory.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
+import { invokedFamily, type OsFamily } from '../util/family.js';
 import { field, optionalChar, optionalU64, parseJsonObject, requiredString, requiredU64 } from './json-fields.js';
 
-export const IGNINFO_PATH = 'COREOS/IGNINFO.JSO';
 export const DEFAULT_IGNITION_IMG = 'IMAGES/IGNITION.IMG';
-export const KARGS_JSON_PATH = 'COREOS/KARGS.JSO';
 
 /** Offset of the legacy 72-byte `coreKarg` header (32768 - 24 - 72). */
 export const CORE_KARG_HEADER_OFFSET = 32672;
@@ -29,13 +31,13 @@ export interface AreaLocation {
 }
 
 /** The Ignition/initrd embed area (SPEC 4.3). */
-export async function locateInitrdArea(iso: IsoFs): Promise<AreaLocation> {
+export async function locateInitrdArea(iso: IsoFs, family: OsFamily): Promise<AreaLocation> {
   let file = DEFAULT_IGNITION_IMG;
   let offset: number | undefined;
   let length: number | undefined;
   let igninfo;
   try {
-    igninfo = await iso.getFile(IGNINFO_PATH);
+    igninfo = await iso.getFile(family.igninfoPath);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -50,7 +52,7 @@ export async function locateInitrdArea(iso: IsoFs): Promise<AreaLocation> {
     offset = info.offset;
     length = info.length;
   }
-  const record = await withContext('finding initrd embed area', () => iso.getFile(file.toUpperCase()));
+  const record = await withContext('finding initrd embed area', () => iso.lookupFile(file));
   const start = offset ?? 0;
   return { offset: recordOffset(record) + start, length: length ?? record.length - start };
 }
@@ -75,10 +77,10 @@ export interface KargAreas {
 }
 
 /** The karg areas, or undefined when the ISO has none (SPEC 4.4). */
-export async function locateKargAreas(iso: IsoFs): Promise<KargAreas | undefined> {
+export async function locateKargAreas(iso: IsoFs, family: OsFamily): Promise<KargAreas | undefined> {
   let record;
   try {
-    record = await iso.getFile(KARGS_JSON_PATH);
+    record = await iso.getFile(family.kargsJsonPath);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     return locateLegacyKargAreas(iso);
@@ -115,7 +117,7 @@ export async function locateKargAreas(iso: IsoFs): Promise<KargAreas | undefined
   }
   const regions: KargRegion[] = [];
   for (const entry of info.files) {
-    const file = await withContext(`looking up '${entry.path}'`, () => iso.getFile(entry.path.toUpperCase()));
+    const file = await withContext(`looking up '${entry.path}'`, () => iso.lookupFile(entry.path));
     const offset = recordOffset(file) + entry.offset;
     const contents = await withContext('reading kargs embed area', () => iso.readAt(offset, info.size));
     const region: KargRegion = {
@@ -178,7 +180,7 @@ function stripTrailing(text: string, ch: string): string {
 
 function currentKargs(regions: KargRegion[]): string {
   const [first, ...rest] = regions;
-  if (first === undefined) throw new Error('No karg embed areas found; corrupted CoreOS ISO image.');
+  if (first === undefined) throw new Error(`No karg embed areas found; corrupted ${invokedFamily().osName} ISO image.`);
   const expected = parseKargArea(first.contents, first.pad, first.end);
   for (const region of rest) {
     const found = parseKargArea(region.contents, region.pad, region.end);

@@ -1,10 +1,9 @@
-// OS features advertised by a live ISO in COREOS/FEATURES.JSO (SPEC 4.8).
+// OS features advertised by a live ISO in <FAMILY>/FEATURES.JSO (SPEC 4.8).
 
 import { ContextError, isNotFound, withContext, withContextSync } from '../util/errors.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
+import type { OsFamily } from '../util/family.js';
 import { optionalBool, parseJsonObject, type JsonObject } from './json-fields.js';
-
-export const FEATURES_PATH = 'COREOS/FEATURES.JSO';
 
 export interface OsFeatures {
   installerConfig: boolean;
@@ -36,11 +35,11 @@ export function parseFeatures(data: Buffer): OsFeatures {
   };
 }
 
-/** Read the features of an ISO; a missing file means no features. */
-export async function readFeatures(iso: IsoFs): Promise<OsFeatures> {
+/** Read the features of an ISO of `family`; a missing file means no features. */
+export async function readFeatures(iso: IsoFs, family: OsFamily): Promise<OsFeatures> {
   let record;
   try {
-    record = await iso.getFile(FEATURES_PATH);
+    record = await iso.getFile(family.featuresPath);
   } catch (err) {
     if (isNotFound(err)) return NO_FEATURES;
     throw new ContextError('looking up OS features', err);

@@ -3,15 +3,15 @@
 // computes every region's new bytes (and the capacity checks) up front.
 
 import { CliError, ContextError, withContext } from '../util/errors.js';
-import { INITRD_IGNITION_PATH, INITRD_NETWORK_GLOB } from '../util/constants.js';
-import { compileGlob } from '../util/glob.js';
+import { INITRD_IGNITION_PATH } from '../util/constants.js';
+import { invokedFamily, type OsFamily } from '../util/family.js';
+import { networkFilter } from '../initrd/network.js';
 import { Initrd } from '../initrd/initrd.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
 import { formatKargArea, locateInitrdArea, locateKargAreas, type AreaLocation, type KargAreas } from './embed-areas.js';
 import type { Region } from './region.js';
+import { isoFamily } from './iso-family.js';
 
-export const NO_KARG_AREAS = 'No karg embed areas found; old or corrupted CoreOS ISO image.';
-export const UNRECOGNIZED_ISO = 'Unrecognized CoreOS ISO image.';
 
 async function readInitrd(iso: IsoFs, area: AreaLocation): Promise<Initrd> {
   const data = await withContext('reading initrd embed area', () => iso.readAt(area.offset, area.length));
@@ -25,6 +25,8 @@ export class IsoConfig {
   private kargsModified = false;
 
   private constructor(
+    /** The ISO's family (its NESTOS/ or COREOS/ directory): where keyfiles and features live. */
+    readonly family: OsFamily,
     readonly initrdArea: AreaLocation,
     private readonly initrd: Initrd,
     readonly kargAreas: KargAreas | undefined,
@@ -32,17 +34,19 @@ export class IsoConfig {
     this.kargs = kargAreas?.current;
   }
 
-  /** Find and decode the areas; initrd failures become "Unrecognized CoreOS ISO image." */
+  /** Find and decode the areas; initrd failures become "Unrecognized <OS> ISO image." (invoked wording). */
   static async load(iso: IsoFs): Promise<IsoConfig> {
+    let family: OsFamily;
     let area: AreaLocation;
     let initrd: Initrd;
     try {
-      area = await locateInitrdArea(iso);
+      family = await isoFamily(iso);
+      area = await locateInitrdArea(iso, family);
       initrd = await readInitrd(iso, area);
     } catch (err) {
-      throw new ContextError(UNRECOGNIZED_ISO, err);
+      throw new ContextError(invokedFamily().unrecognizedIso, err);
     }
-    return new IsoConfig(area, initrd, await locateKargAreas(iso));
+    return new IsoConfig(family, area, initrd, await locateKargAreas(iso, family));
   }
 
   // --- initrd members ---
@@ -76,12 +80,12 @@ export class IsoConfig {
 
   /** Names of the network keyfile members, byte-sorted. */
   networkMembers(): string[] {
-    return this.initrd.find(compileGlob(INITRD_NETWORK_GLOB));
+    return this.initrd.find(networkFilter([this.family]));
   }
 
   removeNetwork(): void {
     const initrd = this.initrdMut();
-    for (const name of initrd.find(compileGlob(INITRD_NETWORK_GLOB))) initrd.delete(name);
+    for (const name of initrd.find(networkFilter([this.family]))) initrd.delete(name);
   }
 
   /** Drop every member (reset). */
@@ -97,7 +101,7 @@ export class IsoConfig {
   }
 
   private requireKargs(): KargAreas {
-    if (this.kargAreas === undefined) throw new CliError(NO_KARG_AREAS);
+    if (this.kargAreas === undefined) throw new CliError(invokedFamily().noKargAreas);
     return this.kargAreas;
   }
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ContextError, CliError, context } from '../util/errors.js';
 import { info } from '../util/log.js';
-import { PROGRAM_NAME } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { packageVersion } from '../util/version.js';
 
 export type Retries = number | 'infinite';
@@ -26,7 +26,7 @@ export function msPerSecond(): number {
   return Number.isFinite(v) && v >= 0 && process.env['NESTOS_INSTALLER_RETRY_DELAY_MS'] !== undefined ? v : 1000;
 }
 
-export const USER_AGENT = `${PROGRAM_NAME}/${packageVersion()}`;
+export const USER_AGENT = `${invokedFamily().programName}/${packageVersion()}`;
 
 /** got options shared by every request. */
 export const GOT_OPTIONS = {

@@ -1,7 +1,7 @@
 // Fetch and decode a stream document (SPEC 2.3 "Stream fetch").
 
 import { ContextError } from '../util/errors.js';
-import { DEFAULT_STREAM_BASE_URL } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { httpGetBuffer, type Retries } from './http.js';
 import { buildStreamUrl, parseStreamMetadata, type StreamMetadata } from './stream-metadata.js';
 
@@ -11,7 +11,7 @@ export interface FetchedStream {
 }
 
 export async function fetchStream(stream: string, baseUrl: string | undefined, retries: Retries): Promise<FetchedStream> {
-  const url = buildStreamUrl(baseUrl ?? DEFAULT_STREAM_BASE_URL, stream);
+  const url = buildStreamUrl(baseUrl ?? invokedFamily().streamBaseUrl, stream);
   let body: Buffer;
   try {
     body = (await httpGetBuffer(url, retries)).body;

@@ -2,7 +2,7 @@
 // format (SPEC 2.5). Each artifact type becomes a URL source with the
 // document's signature URL and sha256 values (E3), sorted by type name.
 
-import { DEFAULT_STREAM_BASE_URL, OS_NAME } from '../util/constants.js';
+import { invokedFamily } from '../util/family.js';
 import { CliError, withContextSync } from '../util/errors.js';
 import { compareUtf8 } from '../util/bytes.js';
 import type { Retries } from './http.js';
@@ -16,7 +16,7 @@ export interface StreamLocationOptions {
   architecture: string;
   platform: string;
   format: string;
-  /** http(s) URL, file:// URL or directory (E7); default: the NestOS stream server. */
+  /** http(s) URL, file:// URL or directory (E7); default: the invoked family's stream server. */
   baseUrl?: string;
   retries: Retries;
 }
@@ -26,13 +26,13 @@ export class StreamLocation implements ImageLocation {
   private readonly streamUrl: URL;
 
   constructor(private readonly opts: StreamLocationOptions) {
-    this.streamUrl = buildStreamUrl(opts.baseUrl ?? DEFAULT_STREAM_BASE_URL, opts.stream);
+    this.streamUrl = buildStreamUrl(opts.baseUrl ?? invokedFamily().streamBaseUrl, opts.stream);
   }
 
   describe(): string {
     const { stream, architecture, platform, format } = this.opts;
     if (this.opts.baseUrl === undefined) {
-      return `Downloading ${OS_NAME} ${stream} ${architecture} ${platform} image (${format}) and signature`;
+      return `Downloading ${invokedFamily().streamOsName} ${stream} ${architecture} ${platform} image (${format}) and signature`;
     }
     return `Downloading ${architecture} ${platform} image (${format}) and signature referenced from ${this.streamUrl.href}`;
   }

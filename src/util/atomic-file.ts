@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ContextError, context } from './errors.js';
-import { TEMP_FILE_PREFIX } from './constants.js';
+import { invokedFamily } from './family.js';
 
 /** A temporary file in the destination's directory, committed at the end. */
 export interface AtomicFile {
@@ -30,7 +30,7 @@ export interface AtomicFileOptions {
 
 function tempName(dir: string): string {
   const suffix = randomBytes(6).toString('base64url').slice(0, 6);
-  return join(dir, TEMP_FILE_PREFIX + suffix);
+  return join(dir, invokedFamily().tempFilePrefix + suffix);
 }
 
 /** Create the temporary file beside `path` (upstream context: "creating temporary file"). */

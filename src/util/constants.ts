@@ -1,13 +1,5 @@
-// Build-time constants shared by several modules (SPEC 0.1, 0.7).
-
-/** Program name in usage lines, version output and advice texts. */
-export const PROGRAM_NAME = 'nestos-installer';
-
-/** NestOS stream metadata server: the one place the default base URL lives (SPEC 2.1, E10). */
-export const DEFAULT_STREAM_BASE_URL = 'https://nestos.openeuler.org/stream/';
-
-/** Human name of the OS in banners (SPEC 0.1). */
-export const OS_NAME = 'NestOS';
+// Build-time constants shared by several modules (SPEC 0.7). Names that differ
+// between NestOS and CoreOS live in util/family.ts.
 
 /** Bulk copy buffer size (SPEC 0.7). */
 export const BUFFER_SIZE = 256 * 1024;
@@ -26,20 +18,8 @@ export const WRITEBACK_INTERVAL = 64 << 20;
 /** The first MiB of an image is held back until it is verified (SPEC 2.9, E4). */
 export const FIRST_MIB = 1 << 20;
 
-/** Prefix of temporary output files (SPEC 0.6). */
-export const TEMP_FILE_PREFIX = '.nestos-installer-temp-';
-
-/** Prefix of temporary directories (mounts, downloads). */
-export const TEMP_DIR_PREFIX = 'nestos-installer-';
-
 /** Member path of the Ignition config inside an initrd (SPEC 4.7). */
 export const INITRD_IGNITION_PATH = 'config.ign';
-
-/** Directory of NetworkManager keyfiles inside an initrd (SPEC 4.8). */
-export const INITRD_NETWORK_DIR = 'etc/coreos-firstboot-network';
-
-/** Glob selecting the network keyfiles of an initrd (SPEC 4.8). */
-export const INITRD_NETWORK_GLOB = 'etc/coreos-firstboot-network/*';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

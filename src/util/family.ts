@@ -25,8 +25,22 @@ export interface OsFamily {
   readonly streamOsName: string;
   /** Top-level `--help` about line. */
   readonly about: string;
+  /** Top-level `--help` paragraph (none as coreos-installer, whose help is upstream's). */
+  readonly longAbout?: string;
+  /** `install` about line: "Install NestOS" / "Install Fedora CoreOS or RHEL CoreOS". */
+  readonly installAbout: string;
   /** Default stream metadata base URL (SPEC 2.1). */
   readonly streamBaseUrl: string;
+
+  // --- messages (SPEC 0.1, NESTOS.md "wording") ---
+  /** "Unrecognized NestOS ISO image." */
+  readonly unrecognizedIso: string;
+  /** "No karg embed areas found; old or corrupted NestOS ISO image." */
+  readonly noKargAreas: string;
+  /** "Reset it with `nestos-installer iso reset` and try again." */
+  readonly resetAdvice: string;
+  /** "not a NestOS live initramfs image" */
+  readonly notLiveInitramfs: string;
 
   // --- live ISO (ISO 9660 primary-volume names) ---
   /** Metadata directory in the ISO 9660 namespace: "NESTOS" / "COREOS". */
@@ -81,22 +95,38 @@ export interface OsFamily {
   readonly partitionStashPrefix: string;
 }
 
-function make(id: FamilyId, osName: string, streamOsName: string, about: string, streamBaseUrl: string, efiVendorDir: string): OsFamily {
+interface Words {
+  osName: string;
+  streamOsName: string;
+  about: string;
+  longAbout?: string;
+  installAbout: string;
+  streamBaseUrl: string;
+  efiVendorDir: string;
+}
+
+function make(id: FamilyId, w: Words): OsFamily {
   const upper = id.toUpperCase();
   const program = `${id}-installer`;
   return Object.freeze({
     id,
     programName: program,
-    osName,
-    streamOsName,
-    about,
-    streamBaseUrl,
+    osName: w.osName,
+    streamOsName: w.streamOsName,
+    about: w.about,
+    ...(w.longAbout !== undefined ? { longAbout: w.longAbout } : {}),
+    installAbout: w.installAbout,
+    streamBaseUrl: w.streamBaseUrl,
+    unrecognizedIso: `Unrecognized ${w.osName} ISO image.`,
+    noKargAreas: `No karg embed areas found; old or corrupted ${w.osName} ISO image.`,
+    resetAdvice: `Reset it with \`${program} iso reset\` and try again.`,
+    notLiveInitramfs: `not a ${w.osName} live initramfs image`,
     isoMetaDir: upper,
     igninfoPath: `${upper}/IGNINFO.JSO`,
     kargsJsonPath: `${upper}/KARGS.JSO`,
     featuresPath: `${upper}/FEATURES.JSO`,
     minisoPath: `${upper}/MINISO.DAT`,
-    efiVendorDir,
+    efiVendorDir: w.efiVendorDir,
     kargEmbedMarker: `${upper}_KARG_EMBED_AREA`,
     liveIsoKarg: `${id}.liveiso`,
     rootfsUrlKarg: `${id}.live.rootfs_url`,
@@ -121,23 +151,28 @@ function make(id: FamilyId, osName: string, streamOsName: string, about: string,
   });
 }
 
-export const NESTOS: OsFamily = make(
-  'nestos',
-  'NestOS',
-  'NestOS',
-  'Installer for NestOS',
-  'https://nestos.org.cn/NestOS-release/streams/',
-  'EFI/openEuler',
-);
+export const NESTOS: OsFamily = make('nestos', {
+  osName: 'NestOS',
+  streamOsName: 'NestOS',
+  about: 'Installer for NestOS',
+  longAbout:
+    'Serves NestOS and CoreOS media alike: each live ISO, live initramfs and boot partition is ' +
+    "edited in its own family's paths (NESTOS/ or COREOS/, etc/nestos-… or etc/coreos-…, nestos/ or " +
+    'coreos/). Messages, defaults and the stream server follow the name the tool is run under: ' +
+    'run through a link named coreos-installer it speaks exactly as coreos-installer does.',
+  installAbout: 'Install NestOS',
+  streamBaseUrl: 'https://nestos.org.cn/NestOS-release/streams/',
+  efiVendorDir: 'EFI/openEuler',
+});
 
-export const COREOS: OsFamily = make(
-  'coreos',
-  'CoreOS',
-  'Fedora CoreOS',
-  'Installer for Fedora CoreOS and RHEL CoreOS',
-  'https://builds.coreos.fedoraproject.org/streams/',
-  'EFI/fedora',
-);
+export const COREOS: OsFamily = make('coreos', {
+  osName: 'CoreOS',
+  streamOsName: 'Fedora CoreOS',
+  about: 'Installer for Fedora CoreOS and RHEL CoreOS',
+  installAbout: 'Install Fedora CoreOS or RHEL CoreOS',
+  streamBaseUrl: 'https://builds.coreos.fedoraproject.org/streams/',
+  efiVendorDir: 'EFI/fedora',
+});
 
 export const FAMILIES: readonly OsFamily[] = [NESTOS, COREOS];
 
@@ -173,4 +208,19 @@ export function familyOfIsoMetaDir(name: string): OsFamily | undefined {
 /** PURE: the family a live initramfs belongs to, from its member paths (stamp or features). */
 export function familyOfInitrdMembers(has: (path: string) => boolean): OsFamily | undefined {
   return FAMILIES.find((f) => has(f.initrdFeaturesPath) || has(f.liveInitramfsStamp));
+}
+
+/** PURE: the family of a boot partition, from the names in its root directory (`nestos/`, `coreos/`). */
+export function familyOfBootEntries(names: readonly string[]): OsFamily | undefined {
+  return FAMILIES.find((f) => names.includes(f.bootMarkerDir));
+}
+
+/** PURE: the family of an ISO from its root directory's primary names, if it has NESTOS/ or COREOS/. */
+export function familyOfIsoRoot(names: readonly string[]): OsFamily | undefined {
+  return FAMILIES.find((f) => names.includes(f.isoMetaDir));
+}
+
+/** Every family's network keyfile directory, for readers that take keyfiles from any family. */
+export function allInitrdNetworkDirs(): string[] {
+  return FAMILIES.map((f) => f.initrdNetworkDir);
 }

@@ -1,7 +1,7 @@
 // `dev show iso [--ignition|--kargs]` against the goldens (SPEC 4.15, A.1-A.2).
 
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { ISO_FIXTURES, golden, pristineIso } from '../live/fixture-iso.js';
 
@@ -22,10 +22,14 @@ describe.skipIf(needs({ tools: ['xz'] }))('dev show iso', () => {
     expect((await runCli(['dev', 'show', 'iso', iso])).out).toBe(golden('synthetic.dev-show-iso.json'));
     const expected = golden('synthetic.dev-show-iso-ignition-and-kargs.ERROR.txt').split('\n').slice(1).join('\n');
     for (const flag of ['--ignition', '--kargs']) {
-      const r = await runCli(['dev', 'show', 'iso', flag, iso]);
+      // The golden is upstream's wording: coreos-installer's; nestos-installer says NestOS.
+      const r = await runCli(['dev', 'show', 'iso', flag, iso], AS_COREOS);
       expect(r.status).toBe(1);
       expect(r.stdout.length).toBe(0);
       expect(r.stderr).toBe(expected);
+      const n = await runCli(['dev', 'show', 'iso', flag, iso]);
+      expect(n.status).toBe(1);
+      expect(n.stderr).toBe(expected.replace('CoreOS', 'NestOS'));
     }
   });
 

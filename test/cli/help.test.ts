@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT_COMMAND } from '../../src/cli/index.js';
 import { renderHelp } from '../../src/cli/help.js';
 import type { CommandSpec } from '../../src/cli/spec.js';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/tmp.js';
 
 function walk(spec: CommandSpec, path: string[], out: [string[], CommandSpec][]): [string[], CommandSpec][] {
@@ -42,6 +42,30 @@ describe('help', () => {
     expect(r.status).toBe(2);
     expect(r.out).toBe('');
     expect(r.stderr).toContain('Usage: nestos-installer <COMMAND>');
+  });
+
+  it('top-level help says which media it serves and how to run it as coreos-installer (E10)', async () => {
+    const r = await runCli(['--help']);
+    expect(r.out).toMatch(/^Installer for NestOS\n\nServes NestOS and CoreOS media alike/);
+    expect(r.out.replace(/\s+/g, ' ')).toContain('run through a link named coreos-installer it speaks exactly as coreos-installer does.');
+  });
+
+  it('through a coreos-installer link: upstream name, about lines and option help', async () => {
+    const top = await runCli(['--help'], AS_COREOS);
+    expect(top.out).toMatch(/^Installer for Fedora CoreOS and RHEL CoreOS\n\nUsage: coreos-installer <COMMAND>\n/);
+    for (const line of [
+      '  install      Install Fedora CoreOS or RHEL CoreOS\n',
+      '  download     Download a CoreOS image\n',
+      '  list-stream  List available images in a Fedora CoreOS stream\n',
+      '  iso          Commands to manage a CoreOS live ISO image\n',
+      '  pxe          Commands to manage a CoreOS live PXE image\n',
+    ]) {
+      expect(top.out).toContain(line);
+    }
+    const ls = await runCli(['list-stream', '-h'], AS_COREOS);
+    expect(ls.out).toContain('Usage: coreos-installer list-stream [OPTIONS]\n');
+    expect(ls.out).toContain('  -s, --stream <name>          Fedora CoreOS stream [default: stable]\n');
+    expect((await runCli(['--version'], AS_COREOS)).out).toMatch(/^coreos-installer \d+\.\d+\.\d+\n$/);
   });
 
   it('prints the version from package.json', async () => {

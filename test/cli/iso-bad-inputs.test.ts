@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { sha256 } from '../live/fixture-iso.js';
@@ -68,7 +68,7 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('bad inputs', () => {
 
   it('an embed area outside the file', async () => {
     const path = patched(NESTOS, dir, 'outside.iso', '"offset":8192,"length":65536', '"offset":99999999,"length":9');
-    const m = await threeModes(path, dir, 'out', ['iso', 'ignition', 'embed'], CONFIG);
+    const m = await threeModes(path, dir, 'out', ['iso', 'ignition', 'embed'], CONFIG, AS_COREOS);
     for (const r of [m.stream, m.file, m.inPlace]) {
       expect(r.stderr).toBe(
         'Error: Unrecognized CoreOS ISO image.\n\nCaused by:\n    0: reading initrd embed area\n    1: failed to fill whole buffer\n',
@@ -77,8 +77,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('bad inputs', () => {
   });
 
   it('an ISO without embed areas (R39)', async () => {
-    const m = await threeModes(pristine('synthetic'), dir, 'syn', ['iso', 'ignition', 'embed'], CONFIG);
+    const m = await threeModes(pristine('synthetic'), dir, 'syn', ['iso', 'ignition', 'embed'], CONFIG, AS_COREOS);
     for (const r of [m.stream, m.file, m.inPlace]) failsWith(r, 'Error: Unrecognized CoreOS ISO image.\n');
+    const n = await threeModes(pristine('synthetic'), dir, 'syn-n', ['iso', 'ignition', 'embed'], CONFIG);
+    for (const r of [n.stream, n.file, n.inPlace]) failsWith(r, 'Error: Unrecognized NestOS ISO image.\n');
   });
 
   it('-o onto an existing file fails with File exists and leaves it alone', async () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { ISO_FIXTURES, pristineIso, sha256 } from '../live/fixture-iso.js';
@@ -80,8 +80,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso extract pxe', () => {
 
   it('an ISO without IMAGES/PXEBOOT is not a CoreOS ISO (R43)', async () => {
     const dir = tmpDir();
-    const r = await runCli(['iso', 'extract', 'pxe', '-o', join(dir, 'out'), pristineIso('synthetic')]);
+    const r = await runCli(['iso', 'extract', 'pxe', '-o', join(dir, 'out'), pristineIso('synthetic')], AS_COREOS);
     failsWith(r, 'Error: Unrecognized CoreOS ISO image.\n\nCaused by:\n    intermediate directory IMAGES does not exist\n');
     expect(existsSync(join(dir, 'out'))).toBe(false);
+    const n = await runCli(['iso', 'extract', 'pxe', '-o', join(dir, 'out'), pristineIso('synthetic')]);
+    failsWith(n, 'Error: Unrecognized NestOS ISO image.\n\nCaused by:\n    intermediate directory IMAGES does not exist\n');
   });
 });

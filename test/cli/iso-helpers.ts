@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { ISO_FIXTURES, fileScopedDir, isoCopy, pristineIso, sha256, type IsoFixture } from '../live/fixture-iso.js';
 import { buildNestosIso } from '../live/build-iso.js';
 
@@ -59,13 +59,14 @@ export async function threeModes(
   tag: string,
   args: string[],
   input?: Buffer | string,
+  cli: CliOptions = {},
 ): Promise<ModeResults> {
   const a = join(dir, `${tag}-stream.iso`);
   const b = join(dir, `${tag}-file-in.iso`);
   const out = join(dir, `${tag}-file-out.iso`);
   const c = join(dir, `${tag}-inplace.iso`);
   for (const p of [a, b, c]) writeFileSync(p, readFileSync(source));
-  const opts = input === undefined ? {} : { input };
+  const opts = input === undefined ? cli : { ...cli, input };
   const stream = await runCli([...args, a, '-o', '-'], opts);
   const file = await runCli([...args, b, '-o', out], opts);
   const inPlace = await runCli([...args, c], opts);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { KARG_FIXTURES, golden, sha256 } from '../live/fixture-iso.js';
@@ -123,11 +123,14 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso kargs', () => {
       const dir = tmpDir();
       const message = 'No karg embed areas found; old or corrupted CoreOS ISO image.';
       for (const args of [['modify', '-a', 'x'], ['reset']]) {
-        const m = await threeModes(pristine(name), dir, args[0] ?? 'x', ['iso', 'kargs', ...args]);
+        const m = await threeModes(pristine(name), dir, args[0] ?? 'x', ['iso', 'kargs', ...args], undefined, AS_COREOS);
         for (const r of [m.stream, m.file, m.inPlace]) failsWith(r, message);
       }
-      failsWith(await runCli(['iso', 'kargs', 'show', pristine(name)]), message);
-      failsWith(await runCli(['iso', 'kargs', 'show', '-d', pristine(name)]), message);
+      failsWith(await runCli(['iso', 'kargs', 'show', pristine(name)], AS_COREOS), message);
+      failsWith(await runCli(['iso', 'kargs', 'show', '-d', pristine(name)], AS_COREOS), message);
+      const nestos = 'No karg embed areas found; old or corrupted NestOS ISO image.';
+      failsWith(await runCli(['iso', 'kargs', 'show', pristine(name)]), nestos);
+      failsWith(await runCli(['iso', 'kargs', 'modify', '-a', 'x', '-o', '-', pristine(name)]), nestos);
       expect(ok(await runCli(['dev', 'show', 'iso', '--kargs', pristine(name)])).out).toBe('null\n');
     });
   }

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
+import { needs } from '../helpers/env.js';
 import { serveDir, type ServedDir } from '../helpers/http-server.js';
 import { ROOT, tmpDir } from '../helpers/tmp.js';
 
@@ -117,5 +118,22 @@ describe('list-stream', () => {
     expect(r.stderr).toBe(
       'Error: decoding stream metadata\n\nCaused by:\n    missing field `formats` at $.architectures.x.artifacts.m\n',
     );
+  });
+});
+
+// SPEC E10: with no base URL the invoked name picks the stream server. A network
+// namespace without interfaces (unshare -n, root) makes the fetch fail at once.
+describe.skipIf(needs({ root: true, tools: ['unshare'] }))('default stream server with no network', () => {
+  it('as nestos-installer: nestos.org.cn', async () => {
+    const r = await runCli(['list-stream'], { prefix: ['unshare', '-n'] });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("fetching 'https://nestos.org.cn/NestOS-release/streams/stable.json'");
+    expect(r.stderr).toMatch(/^Error: fetching stream metadata\n/);
+  });
+
+  it('as coreos-installer: the Fedora stream server', async () => {
+    const r = await runCli(['list-stream', '-s', 'next'], { prefix: ['unshare', '-n'], ...AS_COREOS });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("fetching 'https://builds.coreos.fedoraproject.org/streams/next.json'");
   });
 });

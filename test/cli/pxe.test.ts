@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -100,11 +100,18 @@ describe('pxe network wrap | unwrap', () => {
 
   it('wraps with directory entries and unwraps in the ########## format', async () => {
     const out = join(dir, 'net.img');
-    expect((await runCli(['pxe', 'network', 'wrap', '-k', b, '-k', a, '-o', out])).status).toBe(0);
+    expect((await runCli(['pxe', 'network', 'wrap', '-k', b, '-k', a, '-o', out], AS_COREOS)).status).toBe(0);
     const listed = execFileSync('sh', ['-c', `xz -dc '${out}' | cpio -it --quiet`]).toString();
     expect(listed).toBe(
       'etc\netc/coreos-firstboot-network\netc/coreos-firstboot-network/a.nmconnection\netc/coreos-firstboot-network/b.nmconnection\n',
     );
+    // As nestos-installer the keyfiles go where NestOS reads them; unwrap takes either.
+    const nestosOut = join(dir, 'net-nestos.img');
+    expect((await runCli(['pxe', 'network', 'wrap', '-k', a, '-o', nestosOut])).status).toBe(0);
+    expect(execFileSync('sh', ['-c', `xz -dc '${nestosOut}' | cpio -it --quiet`]).toString()).toBe(
+      'etc\netc/nestos-firstboot-network\netc/nestos-firstboot-network/a.nmconnection\n',
+    );
+    expect((await runCli(['pxe', 'network', 'unwrap', nestosOut])).out).toBe('########## a.nmconnection ##########\n[connection]\nid=a\n');
     const r = await runCli(['pxe', 'network', 'unwrap', out]);
     expect(r.out).toBe(
       '########## a.nmconnection ##########\n[connection]\nid=a\n\n########## b.nmconnection ##########\n[connection]\nid=b\n',

@@ -1,6 +1,8 @@
 // Run the built CLI (dist/main.js) the way a user does and capture everything.
 
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './tmp.js';
 
@@ -20,12 +22,39 @@ export interface CliOptions {
   input?: Buffer | string;
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Run through a symlink of this name to dist/main.js (`coreos-installer`: the
+   * CoreOS wording and defaults, SPEC E10). Default: dist/main.js itself.
+   */
+  as?: string;
+  /** A command that runs node, e.g. ['unshare', '-n'] (no network). */
+  prefix?: string[];
+}
+
+let linkDir: string | undefined;
+
+/** `<temp>/<name>` -> dist/main.js, made once per test process and removed at exit. */
+export function cliLink(name: string): string {
+  if (linkDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'nestos-test-links-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    linkDir = dir;
+  }
+  const link = join(linkDir, name);
+  try {
+    symlinkSync(CLI, link);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return link;
 }
 
 /** Run `node dist/main.js ...args`. Never throws on a non-zero status. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const script = options.as === undefined ? CLI : cliLink(options.as);
+  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command ?? process.execPath, [...before, script, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NESTOS_INSTALLER_DEBUG: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -43,3 +72,4 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stdin.end(options.input ?? '');
   });
 }
+export const AS_COREOS = { as: 'coreos-installer' } as const;

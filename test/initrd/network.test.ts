@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Initrd } from '../../src/initrd/initrd.js';
-import { addNetworkKeyfiles, writeNetworkSettings } from '../../src/initrd/network.js';
+import { addNetworkKeyfiles, anyNetworkFilter, networkFilter, writeNetworkSettings } from '../../src/initrd/network.js';
+import { COREOS, NESTOS } from '../../src/util/family.js';
 import { hasTraversal, rustFileName, rustFileStem, rustJoin } from '../../src/util/paths.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -15,14 +16,14 @@ describe('network keyfiles (SPEC 4.8, 5.3, 5.4)', () => {
     writeFileSync(join(dir, 'a.nmconnection'), 'A');
     writeFileSync(join(dir, 'x', 'a.nmconnection'), 'A2');
     const initrd = new Initrd();
-    await addNetworkKeyfiles(initrd, [join(dir, 'a.nmconnection')]);
+    await addNetworkKeyfiles(initrd, [join(dir, 'a.nmconnection')], COREOS);
     expect(initrd.names()).toEqual(['etc/coreos-firstboot-network/a.nmconnection']);
-    await expect(addNetworkKeyfiles(initrd, [join(dir, 'x', 'a.nmconnection')])).rejects.toThrow(
+    await expect(addNetworkKeyfiles(initrd, [join(dir, 'x', 'a.nmconnection')], COREOS)).rejects.toThrow(
       "multiple input files named 'a.nmconnection'",
     );
-    const missing = await addNetworkKeyfiles(initrd, [join(dir, 'nope')]).catch((e: unknown) => errorChain(e));
+    const missing = await addNetworkKeyfiles(initrd, [join(dir, 'nope')], COREOS).catch((e: unknown) => errorChain(e));
     expect(missing).toEqual([`reading ${join(dir, 'nope')}`, 'No such file or directory (os error 2)']);
-    await expect(addNetworkKeyfiles(new Initrd(), [`${dir}/..`])).rejects.toThrow(/^reading|missing filename in/);
+    await expect(addNetworkKeyfiles(new Initrd(), [`${dir}/..`], COREOS)).rejects.toThrow(/^reading|missing filename in/);
   });
 
   it('stdout format: banners, blank line between, nested members by basename, byte order', async () => {
@@ -34,7 +35,7 @@ describe('network keyfiles (SPEC 4.8, 5.3, 5.4)', () => {
       ]),
     );
     const out: string[] = [];
-    await writeNetworkSettings(initrd, undefined, async (d) => {
+    await writeNetworkSettings(initrd, networkFilter([COREOS]), undefined, async (d) => {
       out.push(d.toString());
     });
     expect(out.join('')).toBe('########## b ##########\nB\n\n########## a ##########\nA');
@@ -44,14 +45,30 @@ describe('network keyfiles (SPEC 4.8, 5.3, 5.4)', () => {
     const initrd = new Initrd(new Map([['etc/coreos-firstboot-network/k', Buffer.from('K')]]));
     const out: string[] = [];
     const target = join(dir, 'out') + '/';
-    await writeNetworkSettings(initrd, target, async (d) => {
+    await writeNetworkSettings(initrd, networkFilter([COREOS]), target, async (d) => {
       out.push(d.toString());
     });
     expect(out).toEqual([`${target}k\n`]);
     expect(readFileSync(join(target, 'k'), 'utf8')).toBe('K');
-    await expect(writeNetworkSettings(new Initrd(), undefined, async () => undefined)).rejects.toThrow(
+    await expect(writeNetworkSettings(new Initrd(), anyNetworkFilter(), undefined, async () => undefined)).rejects.toThrow(
       'No embedded network settings.',
     );
+  });
+});
+
+describe('network keyfiles by family (NESTOS.md)', () => {
+  it('a NestOS medium takes etc/nestos-firstboot-network; the any-family filter takes both', async () => {
+    writeFileSync(join(dir, 'n.nmconnection'), 'N');
+    const initrd = new Initrd();
+    await addNetworkKeyfiles(initrd, [join(dir, 'n.nmconnection')], NESTOS);
+    expect(initrd.names()).toEqual(['etc/nestos-firstboot-network/n.nmconnection']);
+    initrd.set('etc/coreos-firstboot-network/c', Buffer.from('C'));
+    expect(initrd.find(networkFilter([NESTOS]))).toEqual(['etc/nestos-firstboot-network/n.nmconnection']);
+    expect(initrd.find(networkFilter([COREOS]))).toEqual(['etc/coreos-firstboot-network/c']);
+    expect(initrd.find(anyNetworkFilter())).toEqual([
+      'etc/coreos-firstboot-network/c',
+      'etc/nestos-firstboot-network/n.nmconnection',
+    ]);
   });
 });
 

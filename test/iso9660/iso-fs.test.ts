@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { truncateSync, writeFileSync, copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorChain, isNotFound } from '../../src/util/errors.js';
 import { describeIsoLayout, prettyJson } from '../../src/live/iso-info.js';
 import { ISO_FIXTURES, golden, pristineIso, withIso } from '../live/fixture-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { needs } from '../helpers/env.js';
 
 async function chainOf(p: Promise<unknown>): Promise<string[]> {
   try {
@@ -98,5 +100,46 @@ describe('bad images', () => {
       'parsing ISO9660 image',
       'no primary volume descriptor found in ISO',
     ]);
+  });
+});
+
+// A level-1 image as genisoimage makes a NestOS ISO (no -iso-level, Rock Ridge
+// and Joliet): the primary names are 8.3, EFI/openEuler is EFI/OPENEULE.
+describe.skipIf(needs({ tools: ['genisoimage'] }))('long names on a level-1 ISO (Rock Ridge NM)', () => {
+  const dir = tmpDir();
+  const tree = join(dir, 'tree');
+  for (const d of ['EFI/BOOT', 'EFI/openEuler', 'isolinux']) mkdirSync(join(tree, d), { recursive: true });
+  writeFileSync(join(tree, 'EFI/BOOT/grub.cfg'), 'boot grub\n');
+  writeFileSync(join(tree, 'EFI/openEuler/grub.cfg'), 'vendor grub\n');
+  writeFileSync(join(tree, 'isolinux/isolinux.cfg'), 'isolinux\n');
+  const iso = join(dir, 'level1.iso');
+  execFileSync('genisoimage', ['-quiet', '-V', 'LEVEL1', '-rational-rock', '-J', '-joliet-long', '-o', iso, tree], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+
+  it('the primary names are 8.3; lookup resolves the long names', async () => {
+    await withIso(iso, async (fs) => {
+      const efi = (await fs.listDirectory(await fs.getDirectory('EFI'))).map((r) => [r.name, r.rrName]);
+      expect(efi).toEqual([
+        ['BOOT', 'BOOT'],
+        ['OPENEULE', 'openEuler'],
+      ]);
+      expect((await fs.readFile(await fs.lookupFile('EFI/openEuler/grub.cfg'))).toString()).toBe('vendor grub\n');
+      expect((await fs.readFile(await fs.lookupFile('EFI/BOOT/grub.cfg'))).toString()).toBe('boot grub\n');
+      expect((await fs.readFile(await fs.lookupFile('isolinux/isolinux.cfg'))).toString()).toBe('isolinux\n');
+      // Upper-casing alone (upstream's way) does not find it; the strict primary lookup stays as upstream.
+      expect(isNotFound(await fs.getPath('EFI/OPENEULER/GRUB.CFG').catch((e: unknown) => e))).toBe(true);
+      expect((await fs.getFile('EFI/OPENEULE/GRUB.CFG')).length).toBe(12);
+    });
+  });
+
+  it('a missing long path is named in the error', async () => {
+    await withIso(iso, async (fs) => {
+      const err = await fs.lookup('EFI/openEuler/missing.cfg').catch((e: unknown) => e);
+      expect(isNotFound(err)).toBe(true);
+      expect((err as Error).message).toBe('no record for MISSING.CFG in directory EFI/OPENEULER');
+      const dirErr = await fs.lookup('EFI/fedora/grub.cfg').catch((e: unknown) => e);
+      expect((dirErr as Error).message).toBe('intermediate directory FEDORA does not exist');
+    });
   });
 });

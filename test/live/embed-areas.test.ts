@@ -9,6 +9,7 @@ import {
 import { describeInitrdArea, describeKargAreas, prettyJson } from '../../src/live/iso-info.js';
 import { parseFeatures, readFeatures } from '../../src/live/features.js';
 import { errorChain } from '../../src/util/errors.js';
+import { COREOS } from '../../src/util/family.js';
 import { ISO_FIXTURES, golden, isoCopy, pristineIso, withIso } from './fixture-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -22,8 +23,8 @@ describe('embed areas of every era match the goldens', () => {
   for (const name of ISO_FIXTURES) {
     it(name, async () => {
       await withIso(pristineIso(name), async (iso) => {
-        expect(prettyJson(describeInitrdArea(await locateInitrdArea(iso)))).toBe(golden(`${name}.dev-show-iso-ignition.json`));
-        const kargs = await locateKargAreas(iso);
+        expect(prettyJson(describeInitrdArea(await locateInitrdArea(iso, COREOS)))).toBe(golden(`${name}.dev-show-iso-ignition.json`));
+        const kargs = await locateKargAreas(iso, COREOS);
         expect(prettyJson(describeKargAreas(kargs))).toBe(golden(`${name}.dev-show-iso-kargs.json`));
         if (kargs !== undefined) {
           expect(kargs.current + '\n').toBe(golden(`${name}.iso-kargs-show.txt`));
@@ -37,7 +38,7 @@ describe('embed areas of every era match the goldens', () => {
 
   it('synthetic.iso has no embed area', async () => {
     await withIso(pristineIso('synthetic'), async (iso) => {
-      const err = await locateInitrdArea(iso).catch((e: unknown) => e);
+      const err = await locateInitrdArea(iso, COREOS).catch((e: unknown) => e);
       expect(errorChain(err)).toEqual(['finding initrd embed area', 'intermediate directory IMAGES does not exist']);
     });
   });
@@ -45,19 +46,19 @@ describe('embed areas of every era match the goldens', () => {
 
 describe('upstream corruption fallbacks (2021-09)', () => {
   const dir = tmpDir();
-  const expected = async () => withIso(pristineIso('embed-areas-2021-09'), (iso) => locateKargAreas(iso));
+  const expected = async () => withIso(pristineIso('embed-areas-2021-09'), (iso) => locateKargAreas(iso, COREOS));
 
   it('zeroed coreKarg magic: kargs.json still used', async () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'a.iso');
     poke(path, 32672, Buffer.alloc(8));
-    const got = await withIso(path, (iso) => locateKargAreas(iso));
+    const got = await withIso(path, (iso) => locateKargAreas(iso, COREOS));
     expect(describeKargAreas(got)).toEqual(describeKargAreas(await expected()));
   });
 
   it('corrupt KARGS.JSO name: the legacy header gives the same result', async () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'b.iso');
     poke(path, 63725, Buffer.from('X'));
-    const got = await withIso(path, (iso) => locateKargAreas(iso));
+    const got = await withIso(path, (iso) => locateKargAreas(iso, COREOS));
     expect(describeKargAreas(got)).toEqual(describeKargAreas(await expected()));
     expect(got?.current).toBe((await expected())?.current);
   });
@@ -66,13 +67,13 @@ describe('upstream corruption fallbacks (2021-09)', () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'c.iso');
     poke(path, 63725, Buffer.from('X'));
     poke(path, 32672, Buffer.alloc(8));
-    expect(await withIso(path, (iso) => locateKargAreas(iso))).toBeUndefined();
+    expect(await withIso(path, (iso) => locateKargAreas(iso, COREOS))).toBeUndefined();
   });
 
   it('corrupt IGNITION.IMG name: embed area not found', async () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'd.iso');
     poke(path, 65903, Buffer.from('X'));
-    const err = await withIso(path, (iso) => locateInitrdArea(iso)).catch((e: unknown) => e);
+    const err = await withIso(path, (iso) => locateInitrdArea(iso, COREOS)).catch((e: unknown) => e);
     expect(errorChain(err)[0]).toBe('finding initrd embed area');
     expect(errorChain(err)[1]).toMatch(/^no record for IGNITION\.IMG in directory IMAGES$/);
   });
@@ -80,7 +81,7 @@ describe('upstream corruption fallbacks (2021-09)', () => {
   it('mismatched areas are reported', async () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'e.iso');
     poke(path, 371658, formatKargArea('other', { length: 1139, pad: '#', end: '\n' }));
-    const err = await withIso(path, (iso) => locateKargAreas(iso)).catch((e: unknown) => e);
+    const err = await withIso(path, (iso) => locateKargAreas(iso, COREOS)).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^kargs don't match at all offsets! \(expected 'mitigations=.*', but offset 371658 has: 'other'\)$/);
   });
 });
@@ -116,7 +117,7 @@ describe('features', () => {
     ['embed-areas-2022-09', true, true],
     ['embed-areas-2023-07.s390x', true, true],
   ] as const)('%s', async (name, network, console) => {
-    const f = await withIso(pristineIso(name), (iso) => readFeatures(iso));
+    const f = await withIso(pristineIso(name), (iso) => readFeatures(iso, COREOS));
     expect(f.liveInitrdNetwork).toBe(network);
     expect(f.installerConfigDirectives.console).toBe(console);
   });

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { openLiveIso, writeLiveIso } from '../../src/live/live-output.js';
 import { errorChain } from '../../src/util/errors.js';
+import { COREOS, setInvokedFamilyForTests } from '../../src/util/family.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { ISO_FIXTURES, isoCopy, pristineIso, sha256 } from './fixture-iso.js';
 
@@ -69,13 +70,20 @@ describe('IsoConfig', () => {
     }
   });
 
-  it('unrecognized ISOs carry the cause chain', async () => {
+  it('unrecognized ISOs carry the cause chain, worded for the invoked name', async () => {
     const err = await openLiveIso(pristineIso('synthetic'), { writable: false }).catch((e: unknown) => e);
     expect(errorChain(err)).toEqual([
-      'Unrecognized CoreOS ISO image.',
+      'Unrecognized NestOS ISO image.',
       'finding initrd embed area',
       'intermediate directory IMAGES does not exist',
     ]);
+    setInvokedFamilyForTests(COREOS);
+    try {
+      const asCoreos = await openLiveIso(pristineIso('synthetic'), { writable: false }).catch((e: unknown) => e);
+      expect(errorChain(asCoreos)[0]).toBe('Unrecognized CoreOS ISO image.');
+    } finally {
+      setInvokedFamilyForTests(undefined);
+    }
   });
 
   it('a non-zero area that is not an initrd fails to decode', async () => {
@@ -85,6 +93,6 @@ describe('IsoConfig', () => {
     writeFileSync(path, data);
     const err = await openLiveIso(path, { writable: false }).catch((e: unknown) => e);
     const chain = errorChain(err);
-    expect(chain.slice(0, 2)).toEqual(['Unrecognized CoreOS ISO image.', 'decoding initrd embed area']);
+    expect(chain.slice(0, 2)).toEqual(['Unrecognized NestOS ISO image.', 'decoding initrd embed area']);
   });
 });
