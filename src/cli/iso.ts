@@ -7,7 +7,7 @@ import type { IsoIgnitionEmbedConfig, IsoIgnitionShowConfig } from '../commands/
 import type { IsoOutputConfig } from '../commands/iso-edit.js';
 import type { IsoNetworkEmbedConfig, IsoNetworkExtractConfig } from '../commands/iso-network.js';
 import type { IsoKargsModifyConfig, IsoKargsShowConfig } from '../commands/iso-kargs.js';
-import type { IsoExtractPxeConfig } from '../commands/iso-extract.js';
+import type { IsoExtractMinimalIsoConfig, IsoExtractPxeConfig } from '../commands/iso-extract.js';
 import { invokedFamily } from '../util/family.js';
 
 const ISO_POSITIONAL: PositionalSpec = { name: 'ISO', help: 'ISO image', required: true };
@@ -157,10 +157,29 @@ const extractPxe = leaf<IsoExtractPxeConfig>({
   load: lazy(() => import('../commands/iso-extract.js'), 'isoExtractPxe'),
 });
 
+const extractMinimalIso = leaf<IsoExtractMinimalIsoConfig>({
+  name: 'minimal-iso',
+  about: `Extract a minimal ISO from a ${invokedFamily().osName} live ISO image`,
+  options: [
+    { long: 'output-rootfs', value: 'PATH', help: 'Extract rootfs image as well' },
+    { long: 'rootfs-url', value: 'URL', help: 'Inject rootfs URL karg into minimal ISO' },
+  ],
+  positionals: [ISO_POSITIONAL, { name: 'OUTPUT_ISO', help: 'Minimal ISO output file', default: '-' }],
+  toConfig: (a) => {
+    const config: IsoExtractMinimalIsoConfig = { input: isoPath(a), output: a.positional('OUTPUT_ISO') ?? '-' };
+    const rootfs = a.string('output-rootfs');
+    const url = a.string('rootfs-url');
+    if (rootfs !== undefined) config.outputRootfs = rootfs;
+    if (url !== undefined) config.rootfsUrl = url;
+    return config;
+  },
+  load: lazy(() => import('../commands/iso-extract.js'), 'isoExtractMinimalIso'),
+});
+
 const isoExtract = group({
   name: 'extract',
   about: 'Commands to extract files from a live ISO image',
-  subcommands: [extractPxe],
+  subcommands: [extractPxe, extractMinimalIso],
 });
 
 const isoReset = leaf<IsoOutputConfig>({

@@ -1,19 +1,34 @@
 // `iso extract pxe` (SPEC 4.12): copy the files of IMAGES/PXEBOOT out of a
 // live ISO as `<ISO stem>-<lower-cased name>`, streamed in 256 KiB blocks.
 
-import { mkdir, open, unlink } from 'node:fs/promises';
-import { copyRange } from '../io/file-io.js';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { copyRange, readFullyAt, writeFully } from '../io/file-io.js';
 import { recordOffset, type IsoFile } from '../iso9660/directory.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
-import { openIso } from '../live/live-output.js';
+import { openIso, openLiveIso } from '../live/live-output.js';
+import { customizedIsoError, fixMinimalIsoKargs, readMinisoData } from '../live/minimal-iso.js';
+import { unpackMiniso } from '../live/miniso-unpack.js';
+import { createAtomicFile } from '../util/atomic-file.js';
+import { BUFFER_SIZE } from '../util/constants.js';
 import { context, withContext } from '../util/errors.js';
-import { rustFileStem, rustJoin } from '../util/paths.js';
-import { writeStdout } from '../util/stdio.js';
 import { invokedFamily } from '../util/family.js';
+import { interruptSignal } from '../util/interrupt.js';
+import { rustFileStem, rustJoin } from '../util/paths.js';
+import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
 
 export interface IsoExtractPxeConfig {
   outputDir: string;
   input: string;
+}
+
+export interface IsoExtractMinimalIsoConfig {
+  outputRootfs?: string;
+  rootfsUrl?: string;
+  input: string;
+  /** `-` is stdout. */
+  output: string;
 }
 
 const PXEBOOT_DIR = 'IMAGES/PXEBOOT';
@@ -33,6 +48,63 @@ export async function isoExtractPxe(config: IsoExtractPxeConfig): Promise<void> 
     }
   } finally {
     await live.close();
+  }
+}
+
+const ROOTFS_PATH = 'IMAGES/PXEBOOT/ROOTFS.IMG';
+
+export async function isoExtractMinimalIso(config: IsoExtractMinimalIsoConfig): Promise<void> {
+  const live = await openLiveIso(config.input, { writable: false });
+  try {
+    const full = live.config;
+    if (full.members().size > 0 || full.kargsCurrent() !== full.kargsDefault()) throw customizedIsoError();
+    const toStdout = config.output === '-';
+    if (toStdout) refuseTtyStdout();
+    if (config.outputRootfs !== undefined) {
+      const rootfs = await withContext(`looking up '${ROOTFS_PATH}'`, () => live.iso.getFile(ROOTFS_PATH));
+      await copyFileFromIso(live.iso, rootfs, config.outputRootfs);
+    }
+    const data = await readMinisoData(live.iso, full.family);
+    // For stdout the temporary file lives in TMPDIR and is never published.
+    const target = toStdout ? join(tmpdir(), 'minimal.iso') : config.output;
+    const file = await createAtomicFile(target, { noClobber: true, mode: 0o600, persistContext: false });
+    try {
+      let position = 0;
+      const sink = async (chunk: Buffer): Promise<void> => {
+        await writeFully(file.handle, chunk, position);
+        position += chunk.length;
+      };
+      await withContext('unpacking miniso', () => unpackMiniso(data, live.handle, sink, interruptSignal()));
+      await withContext('modifying miniso kernel args', async () => {
+        const handle = await open(file.tempPath, 'r+');
+        try {
+          await fixMinimalIsoKargs(handle, config.rootfsUrl);
+        } finally {
+          await handle.close();
+        }
+      });
+      if (toStdout) await copyFileToStdout(file.tempPath);
+      else await file.commit();
+    } finally {
+      await file.discard();
+    }
+  } finally {
+    await live.close();
+  }
+}
+
+async function copyFileToStdout(path: string): Promise<void> {
+  const handle: FileHandle = await open(path, 'r').catch(context(`opening ${path}`));
+  try {
+    const buf = Buffer.allocUnsafe(BUFFER_SIZE);
+    for (let pos = 0; ; ) {
+      const got = await readFullyAt(handle, buf, pos);
+      if (got === 0) break;
+      await withContext('writing output', () => writeStdout(Buffer.from(buf.subarray(0, got))));
+      pos += got;
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -26,6 +26,8 @@ export interface AtomicFileOptions {
   mode?: number;
   /** fsync before publishing (downloads). */
   sync?: boolean;
+  /** Wrap a failed publish in "persisting output file to PATH" (default); minimal-iso reports the bare OS error. */
+  persistContext?: boolean;
 }
 
 function tempName(dir: string): string {
@@ -67,6 +69,7 @@ export async function createAtomicFile(path: string, options: AtomicFileOptions)
       } catch (err) {
         state = 'discarded';
         await unlink(tempPath).catch(() => undefined);
+        if (options.persistContext === false) throw err;
         throw new ContextError(`persisting output file to ${path}`, err);
       }
       state = 'committed';
