@@ -73,7 +73,10 @@ function leafHelp(path: string[], spec: AnyLeaf): string[] {
   const lines = [spec.about];
   if (spec.longAbout) lines.push('', ...wrap(spec.longAbout, 0));
   lines.push('', `Usage: ${usageLine(path, spec)}`);
-  const positionals = spec.positionals.map((p) => ({ left: positionalDisplay(p), help: p.help ?? '' }));
+  const positionals = spec.positionals.map((p) => ({
+    left: positionalDisplay(p),
+    help: p.default !== undefined ? `${p.help ?? ''} [default: ${p.default}]` : (p.help ?? ''),
+  }));
   if (positionals.length > 0) lines.push('', 'Arguments:', ...renderRows(positionals));
   const sections = new Map<string, Row[]>([['Options', []]]);
   for (const o of spec.options) {
