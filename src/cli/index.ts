@@ -9,6 +9,7 @@ import { listStream } from './list-stream.js';
 import { iso } from './iso.js';
 import { pxe } from './pxe.js';
 import { dev } from './dev.js';
+import { pack } from './pack.js';
 
 const family = invokedFamily();
 
@@ -16,5 +17,5 @@ export const ROOT_COMMAND = group({
   name: family.programName,
   about: family.about,
   ...(family.longAbout !== undefined ? { longAbout: family.longAbout } : {}),
-  subcommands: [install, download, listStream, iso, pxe, dev],
+  subcommands: [install, download, listStream, iso, pxe, pack, dev],
 });
