@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { recordOffset } from '../../src/iso9660/directory.js';
 import { parseMiniso } from '../../src/live/miniso.js';
 import { unpackMiniso } from '../../src/live/miniso-unpack.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { isoCopy, pristineIso, sha256, withIso, type IsoFixture } from '../live/fixture-iso.js';
@@ -74,6 +74,38 @@ async function editableRanges(iso: string, kargs: KargsJson): Promise<[number, n
   });
 }
 
+/**
+ * The expected output, built here from SPEC 4.13.1 step 8 alone: the recorded
+ * minimal ISO with every karg area rewritten (kargs, end char, pad chars) and
+ * kargs.json replaced by its pretty-printed form padded with spaces.
+ */
+async function expectedOutput(packed: Buffer, original: KargsJson, kargs: string, newDefault: string): Promise<Buffer> {
+  const out = Buffer.from(packed);
+  const iso = join(tmpDir(), 'packed.iso');
+  writeFileSync(iso, packed);
+  await withIso(iso, async (fs) => {
+    for (const f of original.files) {
+      const start = recordOffset(await fs.getFile(f.path.toUpperCase())) + f.offset;
+      const text = Buffer.from(kargs + (f.end ?? '\n'));
+      const area = Buffer.alloc(original.size, f.pad ?? '#');
+      text.copy(area);
+      area.copy(out, start);
+    }
+    const json = await fs.getFile('COREOS/KARGS.JSO');
+    const files = original.files.map((f) => ({
+      path: f.path,
+      offset: f.offset,
+      ...(f.pad !== undefined ? { pad: f.pad } : {}),
+      ...(f.end !== undefined ? { end: f.end } : {}),
+    }));
+    const text = JSON.stringify({ default: newDefault, files, size: original.size }, null, 2);
+    const area = Buffer.alloc(json.length, ' ');
+    area.write(text);
+    area.copy(out, recordOffset(json));
+  });
+  return out;
+}
+
 function onlyDir(dir: string): string[] {
   return readdirSync(dir).sort();
 }
@@ -121,6 +153,14 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso extract minimal-iso', 
       expect(kargs.default).toBe(expected);
       // Pretty-printed, then space-padded to the old length, as upstream rewrites it.
       expect(kargsJson).toMatch(/^\{\n {2}"default": "[^"]*",\n {2}"files": \[\n[\s\S]*\n {2}"size": \d+\n\} *$/);
+      // Byte for byte: the recorded minimal ISO with exactly the step-8 edits.
+      const packedKargs = JSON.parse(
+        (await withIso(iso, async (fs) => fs.readFile(await fs.getFile('COREOS/KARGS.JSO')))).toString('utf8'),
+      ) as KargsJson;
+      const exact = await expectedOutput(packed, packedKargs, expected, expected);
+      expect(sha256(bytes)).toBe(sha256(exact));
+      const url = ok(await extract(['--rootfs-url', URL, iso])).stdout;
+      expect(sha256(url)).toBe(sha256(await expectedOutput(packed, packedKargs, `${expected} coreos.live.rootfs_url=${URL}`, expected)));
     });
 
     it(`${name}: --output-rootfs and --rootfs-url; the URL karg lands in every karg area (R23, R25)`, async () => {
@@ -210,6 +250,17 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso extract minimal-iso', 
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(refusal('coreos-installer'));
     expect(existsSync(join(dir, 'x.iso'))).toBe(false);
+  });
+
+  it.skipIf(needs({ tools: ['script'] }))('refuses to write the ISO to a terminal, before the rootfs is written', () => {
+    const dir = tmpDir();
+    const iso = isoCopy('embed-areas-2022-09', dir, 'full.iso');
+    const rootfs = join(dir, 'rootfs.img');
+    const cmd = `node ${CLI} iso extract minimal-iso --output-rootfs ${rootfs} ${iso}; echo "status=$?"`;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    expect(out).toContain('Error: Refusing to write binary data to terminal');
+    expect(out).toContain('status=1');
+    expect(onlyDir(dir)).toEqual(['full.iso']);
   });
 
   it('never overwrites: an existing output or rootfs path is "File exists" (R26)', async () => {
