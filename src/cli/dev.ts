@@ -4,17 +4,18 @@
 import { group } from './spec.js';
 import { devShowIso } from './dev-iso.js';
 import { devExtractInitrd, devShowInitrd } from './dev-initrd.js';
+import { devExtractOsmet, devShowFiemap } from './dev-osmet.js';
 
 const devShow = group({
   name: 'show',
   about: 'Print information about an image',
-  subcommands: [devShowIso, devShowInitrd],
+  subcommands: [devShowIso, devShowInitrd, devShowFiemap],
 });
 
 const devExtract = group({
   name: 'extract',
   about: 'Extract data from an image',
-  subcommands: [devExtractInitrd],
+  subcommands: [devExtractOsmet, devExtractInitrd],
 });
 
 export const dev = group({

@@ -8,6 +8,7 @@ import { install } from './install.js';
 import { listStream } from './list-stream.js';
 import { iso } from './iso.js';
 import { pxe } from './pxe.js';
+import { pack } from './pack.js';
 import { dev } from './dev.js';
 import { pack } from './pack.js';
 

@@ -2,6 +2,29 @@
 
 import { group, lazy, leaf } from './spec.js';
 import type { PackMinimalIsoConfig } from '../commands/pack.js';
+import type { PackOsmetConfig } from '../commands/osmet.js';
+import { invokedFamily } from '../util/family.js';
+
+const packOsmet = leaf<PackOsmetConfig>({
+  name: 'osmet',
+  shortUsage: true,
+  about: `Create osmet file from ${invokedFamily().osName} block device`,
+  options: [
+    { long: 'output', value: 'FILE', help: 'Path to osmet file to write', required: true },
+    { long: 'checksum', value: 'SHA256', help: 'Expected SHA256 of block device', required: true },
+    { long: 'description', value: 'TEXT', help: 'OS description to use for the image', required: true },
+    { long: 'fast', help: 'Fast mode (generates a bigger osmet file; for testing)' },
+  ],
+  positionals: [{ name: 'DEV', help: 'Source device', required: true }],
+  toConfig: (a) => ({
+    output: a.string('output') as string,
+    checksum: a.string('checksum') as string,
+    description: a.string('description') as string,
+    fast: a.flag('fast'),
+    device: a.positional('DEV') as string,
+  }),
+  load: lazy(() => import('../commands/osmet.js'), 'packOsmet'),
+});
 
 const packMinimalIso = leaf<PackMinimalIsoConfig>({
   name: 'minimal-iso',
@@ -24,5 +47,5 @@ export const pack = group({
   name: 'pack',
   about: 'Commands to prepare images for distribution',
   hidden: true,
-  subcommands: [packMinimalIso],
+  subcommands: [packOsmet, packMinimalIso],
 });

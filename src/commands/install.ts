@@ -12,11 +12,9 @@ import type { IgnitionHash } from '../install/ignition-hash.js';
 import { checkExclusiveAccess } from '../install/preflight.js';
 import { writeDisk, type DiskState } from '../install/write-disk.js';
 import { loadTrustedKeys } from '../io/keys.js';
-import { FileLocation } from '../source/file-location.js';
 import { httpGetBuffer, type Retries } from '../source/http.js';
 import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
-import { StreamLocation } from '../source/stream-location.js';
-import { UrlLocation } from '../source/url-location.js';
+import { chooseImageLocation } from '../source/select.js';
 import { CliError, ContextError, InterruptedError, formatErrorChain, withContext } from '../util/errors.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { info } from '../util/log.js';
@@ -85,24 +83,6 @@ async function readIgnition(config: InstallConfig): Promise<Buffer | undefined> 
   return data;
 }
 
-/** SPEC 3.3 (osmet is not shipped by NestOS images: only --offline reports its absence). */
-function chooseLocation(config: InstallConfig, sector: number, dev: string): ImageLocation {
-  if (config.imageFile !== undefined) return new FileLocation(config.imageFile);
-  if (config.imageUrl !== undefined) return new UrlLocation(config.imageUrl, { retries: config.fetchRetries });
-  if (config.offline) throw new CliError('cannot perform offline install; metadata missing');
-  let format = 'raw.xz';
-  if (sector === 4096) format = '4k.raw.xz';
-  else if (sector !== 512) info(`Found non-standard sector size ${sector} for ${dev}, assuming 512b-compatible`);
-  return new StreamLocation({
-    stream: config.stream ?? 'stable',
-    architecture: config.architecture,
-    platform: 'metal',
-    format,
-    ...(config.streamBaseUrl !== undefined ? { baseUrl: config.streamBaseUrl } : {}),
-    retries: config.fetchRetries,
-  });
-}
-
 async function fetchSource(location: ImageLocation, insecure: boolean): Promise<ImageSource> {
   info(location.describe());
   const sources = await location.sources();
@@ -112,7 +92,7 @@ async function fetchSource(location: ImageLocation, insecure: boolean): Promise<
   }
   const source = sources[0] as ImageSource;
   try {
-    applySignaturePolicy(source, insecure);
+    if (location.requiresSignature()) applySignaturePolicy(source, insecure);
   } catch (err) {
     source.stream.destroy();
     throw err;
@@ -141,7 +121,18 @@ export async function install(config: InstallConfig): Promise<void> {
   const target = await inspectTarget(dev);
   const sector = await sectorSize(target);
   const keys = await keysLoading;
-  const source = await fetchSource(chooseLocation(config, sector, dev), config.insecure);
+  const location = await chooseImageLocation({
+    ...(config.imageFile !== undefined ? { imageFile: config.imageFile } : {}),
+    ...(config.imageUrl !== undefined ? { imageUrl: config.imageUrl } : {}),
+    ...(config.stream !== undefined ? { stream: config.stream } : {}),
+    ...(config.streamBaseUrl !== undefined ? { streamBaseUrl: config.streamBaseUrl } : {}),
+    offline: config.offline,
+    architecture: config.architecture,
+    fetchRetries: config.fetchRetries,
+    sectorSize: sector,
+    dev,
+  });
+  const source = await fetchSource(location, config.insecure);
   let saved: SavedPartitions;
   try {
     await withContext(`checking for exclusive access to ${dev}`, () => checkExclusiveAccess(target));
