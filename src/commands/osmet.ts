@@ -7,6 +7,7 @@ import type { DevExtractOsmetConfig, DevShowFiemapConfig } from '../cli/dev-osme
 import { defaultArchitecture } from '../cli/types.js';
 import { inspectTarget, sectorSize } from '../blockdev/device.js';
 import { fiemapPath } from '../osmet/fiemap.js';
+import { handleSink } from '../io/handle-sink.js';
 import { readOsmetContents } from '../osmet/file.js';
 import { packOsmet as pack } from '../osmet/pack.js';
 import { openUnpackedImage } from '../osmet/unpack.js';
@@ -41,7 +42,7 @@ export async function devExtractOsmet(config: DevExtractOsmetConfig): Promise<vo
   const dest = await open(config.device, 'r+').catch(context(`opening ${config.device}`));
   try {
     const image = await openUnpackedImage(config.osmet, contents, config.repo);
-    await pipeline(image, dest.createWriteStream({ autoClose: false }), { signal: interruptSignal() }).catch(context('unpacking osmet image'));
+    await pipeline(image, handleSink(dest), { signal: interruptSignal() }).catch(context('unpacking osmet image'));
     await dest.sync().catch(context(`syncing ${config.device}`));
   } finally {
     await dest.close();

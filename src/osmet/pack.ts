@@ -17,9 +17,11 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, readFile, readdir, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deviceNumber, listPartitions, type PartitionInfo } from '../blockdev/lsblk.js';
 import { runTool } from '../blockdev/device.js';
+import { handleSink } from '../io/handle-sink.js';
 import { createAtomicFile, type AtomicFile } from '../util/atomic-file.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { CliError, ContextError, context, layerMessage } from '../util/errors.js';
@@ -238,12 +240,11 @@ async function writePacked(opts: PackOptions, ranges: [number, number][], packed
   let digest = '';
   let size = 0;
   const encoder = lz.createXz({ preset: opts.fast ? 0 : 9, check: lz.check.CRC64, chunkSize: DECOMPRESS_CHUNK_SIZE } as never);
-  const out = packed.handle.createWriteStream({ autoClose: false });
   const source = unmappedBytes(opts.device, ranges, (hex, n) => {
     digest = hex;
     size = n;
   });
-  await pipeline(source, encoder as unknown as NodeJS.ReadWriteStream, out).catch(
+  await pipeline(source, encoder as unknown as Transform, handleSink(packed.handle)).catch(
     context('packing image'),
   );
   return { digest, size };
@@ -289,8 +290,8 @@ export async function packOsmet(opts: PackOptions): Promise<void> {
       table,
     ).finish();
     await output.handle.write(head, 0, head.length, 0);
-    const out = output.handle.createWriteStream({ autoClose: false, start: head.length });
-    await pipeline(createReadStream(packed.tempPath, { highWaterMark: DECOMPRESS_CHUNK_SIZE }), out).catch(context(`writing ${opts.output}`));
+    const copy = handleSink(output.handle, head.length);
+    await pipeline(createReadStream(packed.tempPath, { highWaterMark: DECOMPRESS_CHUNK_SIZE }), copy).catch(context(`writing ${opts.output}`));
     await output.handle.sync().catch(context(`syncing ${opts.output}`));
     await output.commit();
     info('Packing successful!');

@@ -100,7 +100,9 @@ class Unpacker extends Transform {
       if (off >= chunk.length) return;
       const step = this.steps[this.next];
       const take = step === undefined ? chunk.length - off : Math.min(step.offset - this.position, chunk.length - off);
-      await this.output(take === chunk.length ? chunk : chunk.subarray(off, off + take));
+      // A piece of a chunk is copied: downstream recycles every buffer it receives whole
+      // (io/chunk-pool.ts), which must not happen to a chunk whose other piece is still queued.
+      await this.output(take === chunk.length ? chunk : Buffer.from(chunk.subarray(off, off + take)));
       off += take;
     }
   }

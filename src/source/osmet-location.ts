@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { invokedFamily } from '../util/family.js';
 import { compareUtf8 } from '../util/bytes.js';
-import { ContextError, context, isNotFound } from '../util/errors.js';
+import { ContextError, context, hasErrorCode } from '../util/errors.js';
 import type { OsmetHeader } from '../osmet/format.js';
 import type { ImageLocation, ImageSource } from './location.js';
 
@@ -40,7 +40,7 @@ export async function findOsmet(dir: string, architecture: string, sectorSize: n
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (hasErrorCode(err, 'ENOENT')) return undefined;
     throw new ContextError(`reading directory ${dir}`, err);
   }
   const files = entries.filter((e) => e.isFile()).map((e) => e.name);

@@ -95,7 +95,7 @@ export function buildSyntheticImage(dir: string, description = 'NestOS 22.03 (te
 }
 
 export function refEncode(spec: RefSpec, image: string, out: string): void {
-  const specPath = `${out}.spec.json`;
+  const specPath = `${image}.spec.json`;
   writeFileSync(specPath, JSON.stringify(spec));
   execFileSync('python3', [REFERENCE, 'encode', specPath, image, out], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
