@@ -1,16 +1,7 @@
 // `dev show fiemap` and `dev extract osmet` (SPEC 1.14; OSMET.md).
 
+import type { DevExtractOsmetConfig, DevShowFiemapConfig } from '../commands/osmet.js';
 import { lazy, leaf } from './spec.js';
-
-export interface DevShowFiemapConfig {
-  file: string;
-}
-
-export interface DevExtractOsmetConfig {
-  osmet: string;
-  repo: string;
-  device: string;
-}
 
 export const devShowFiemap = leaf<DevShowFiemapConfig>({
   name: 'fiemap',

@@ -2,9 +2,7 @@
 
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { PackOsmetConfig } from '../cli/pack.js';
-import type { DevExtractOsmetConfig, DevShowFiemapConfig } from '../cli/dev-osmet.js';
-import { defaultArchitecture } from '../cli/types.js';
+import { machine } from 'node:os';
 import { inspectTarget, sectorSize } from '../blockdev/device.js';
 import { fiemapPath } from '../osmet/fiemap.js';
 import { handleSink } from '../io/handle-sink.js';
@@ -16,6 +14,24 @@ import { interruptSignal } from '../util/interrupt.js';
 import { writeStdout } from '../util/stdio.js';
 import { packageVersion } from '../util/version.js';
 
+export interface PackOsmetConfig {
+  output: string;
+  checksum: string;
+  description: string;
+  fast: boolean;
+  device: string;
+}
+
+export interface DevShowFiemapConfig {
+  file: string;
+}
+
+export interface DevExtractOsmetConfig {
+  osmet: string;
+  repo: string;
+  device: string;
+}
+
 export async function packOsmet(config: PackOsmetConfig): Promise<void> {
   if (!/^[0-9a-fA-F]{64}$/.test(config.checksum)) throw new CliError(`invalid SHA-256 checksum '${config.checksum}'`);
   const target = await inspectTarget(config.device);
@@ -26,7 +42,8 @@ export async function packOsmet(config: PackOsmetConfig): Promise<void> {
     checksum: config.checksum,
     description: config.description,
     fast: config.fast,
-    architecture: defaultArchitecture(),
+    // The running kernel's machine, as upstream's compile-time architecture.
+    architecture: machine(),
     sectorSize: await sectorSize(target),
     appVersion: packageVersion(),
   });

@@ -3,7 +3,7 @@
 // handle, and handle.close() then never resolves.)
 
 import type { FileHandle } from 'node:fs/promises';
-import { writeFully } from './image-sink.js';
+import { writeFully } from './file-io.js';
 
 /** A pipeline destination: writes every chunk at `start` onwards; resolves to the byte count. */
 export function handleSink(handle: FileHandle, start = 0): (source: AsyncIterable<Buffer>) => Promise<number> {

@@ -3,6 +3,7 @@
 // decoder runs out of bytes (the table of a real image is a few MiB at most).
 
 import { open, type FileHandle } from 'node:fs/promises';
+import { readFullyAt } from '../io/file-io.js';
 import { context } from '../util/errors.js';
 import { Decoder, TruncatedError, decodeHeader, decodeTable, validateTable, type OsmetHeader, type OsmetTable } from './format.js';
 
@@ -19,13 +20,7 @@ export interface OsmetContents {
 
 async function readPrefix(handle: FileHandle, length: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buf.subarray(0, done);
+  return buf.subarray(0, await readFullyAt(handle, buf, 0));
 }
 
 /** Decode with `fn` over a growing prefix of the file until it has enough bytes. */

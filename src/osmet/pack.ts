@@ -21,6 +21,7 @@ import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deviceNumber, listPartitions, type PartitionInfo } from '../blockdev/lsblk.js';
 import { runTool } from '../blockdev/device.js';
+import { readFullyAt } from '../io/file-io.js';
 import { handleSink } from '../io/handle-sink.js';
 import { createAtomicFile, type AtomicFile } from '../util/atomic-file.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
@@ -207,7 +208,7 @@ async function* unmappedBytes(device: string, ranges: [number, number][], digest
     let r = 0;
     for (;;) {
       const buf = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+      const bytesRead = await readFullyAt(handle, buf, position);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);

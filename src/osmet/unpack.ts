@@ -17,6 +17,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { readFullyAt } from '../io/file-io.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { CliError, context } from '../util/errors.js';
 import { objectPath, type OsmetTable } from './format.js';
@@ -133,12 +134,7 @@ class Unpacker extends Transform {
     let done = 0;
     while (done < step.length) {
       const buf = Buffer.allocUnsafe(Math.min(DECOMPRESS_CHUNK_SIZE, step.length - done));
-      let filled = 0;
-      while (filled < buf.length) {
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, step.logical + done + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      const filled = await readFullyAt(handle, buf, step.logical + done);
       // FIEMAP lengths are whole blocks: past the end of the file, zeros.
       buf.fill(0, filled);
       await this.output(buf);
@@ -167,7 +163,7 @@ class Unpacker extends Transform {
  * repository; the stream errors if anything is missing or does not match.
  */
 export async function openUnpackedImage(path: string, contents: { packedOffset: number; table: OsmetTable }, repo: string): Promise<Readable> {
-  const { createStrictDecoder } = await import('../io/decompress.js');
+  const { createStrictDecoder } = await import('../io/strict-decoder.js');
   const packed = createReadStream(path, { start: contents.packedOffset, highWaterMark: DECOMPRESS_CHUNK_SIZE });
   const unpacker = new Unpacker(contents.table, repo);
   return pipeline(packed, createStrictDecoder(), unpacker, (err) => {
