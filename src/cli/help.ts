@@ -21,6 +21,7 @@ export function usageLine(path: string[], spec: CommandSpec): string {
   }
   // clap always lists [OPTIONS]: every command has at least -h.
   parts.push('[OPTIONS]');
+  if (spec.shortUsage) return parts.join(' ');
   for (const o of spec.options) {
     if (o.required) parts.push(o.value === undefined ? `--${o.long}` : `--${o.long} <${o.value}>`);
   }

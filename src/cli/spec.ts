@@ -76,6 +76,8 @@ export interface LeafSpec<C> {
   hidden?: boolean;
   options: OptionSpec[];
   positionals: PositionalSpec[];
+  /** clap's override_usage as upstream uses it: the usage line is only "<path> [OPTIONS]" (pack osmet). */
+  shortUsage?: boolean;
   /** install: a single-valued option given twice keeps the last value (SPEC 1.2). */
   overrideSelf?: boolean;
   toConfig(args: ParsedArgs): C;
