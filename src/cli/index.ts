@@ -10,7 +10,6 @@ import { iso } from './iso.js';
 import { pxe } from './pxe.js';
 import { pack } from './pack.js';
 import { dev } from './dev.js';
-import { pack } from './pack.js';
 
 const family = invokedFamily();
 
