@@ -5,7 +5,8 @@
 import { compareUtf8, sortUtf8 } from '../util/bytes.js';
 import { CliError, withContext } from '../util/errors.js';
 import type { GlobPattern } from '../util/glob.js';
-import { decodeMember, sniffCompression, xzCompress } from '../io/decompress.js';
+import { sniffCompression } from '../io/compression.js';
+import { decodeMember, xzCompress } from '../io/codecs.js';
 import { readNewcArchive, writeNewc } from './newc.js';
 
 export class Initrd {

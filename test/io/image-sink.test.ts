@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { xzCompress } from '../../src/io/decompress.js';
+import { xzCompress } from '../../src/io/codecs.js';
 import { createStrictDecoder } from '../../src/io/strict-decoder.js';
 import { ImageSink } from '../../src/io/image-sink.js';
 import { ZERO_HOLD_BACK } from '../../src/io/write-image.js';

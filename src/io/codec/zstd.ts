@@ -1,0 +1,120 @@
+// zstd (consecutive frames, SPEC 2.8): its framing and its decoder.
+//
+// Framing: frames (header, block headers, optional checksum) and skippable
+// frames, one after another while the next 4 bytes are a frame magic.
+// Decoding: zstd-napi's DCtx, driven synchronously into 1 MiB chunks.
+
+import { ZSTD_EOF, ZSTD_MAGIC, isZstdMagic } from '../compression.js';
+import {
+  ChunkedOutput,
+  MemberBounds,
+  memberLength,
+  need,
+  type DecodeOutput,
+  type Framer,
+  type MemberDecoder,
+} from './member-decoder.js';
+
+/** zstd frames (and skippable frames) while the next 4 bytes start one. */
+export function* zstdFramer(): Framer {
+  for (let first = true; ; first = false) {
+    const magicBytes = yield { need: 4, lookahead: !first };
+    const magic = need(magicBytes).readUInt32LE(0);
+    if (magic !== ZSTD_MAGIC) {
+      if (!isZstdMagic(magic)) return 'lookahead';
+      yield { skip: need(yield { need: 4 }).readUInt32LE(0) };
+      continue;
+    }
+    const fhd = need(yield { need: 1 })[0] ?? 0;
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    const hasChecksum = (fhd >> 2) & 1;
+    const dictSize = [0, 1, 2, 4][fhd & 3] ?? 0;
+    const fcsSize = fcsFlag === 0 ? single : ([0, 2, 4, 8][fcsFlag] ?? 0);
+    yield { skip: (single ? 0 : 1) + dictSize + fcsSize };
+    for (;;) {
+      const bh = need(yield { need: 3 });
+      const v = (bh[0] ?? 0) | ((bh[1] ?? 0) << 8) | ((bh[2] ?? 0) << 16);
+      const type = (v >> 1) & 3;
+      if (type === 3) throw new Error('zstd: reserved block type');
+      yield { skip: type === 1 ? 1 : v >>> 3 };
+      if (v & 1) break;
+    }
+    if (hasChecksum) yield { skip: 4 };
+  }
+}
+
+interface ZstdDCtx {
+  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+}
+
+interface ZstdBinding {
+  DCtx: new () => ZstdDCtx;
+}
+
+class ZstdDecoder implements MemberDecoder {
+  private readonly bounds = new MemberBounds(zstdFramer(), ZSTD_EOF);
+  private readonly sink: ChunkedOutput;
+  private ended = false;
+
+  constructor(
+    private readonly dctx: ZstdDCtx,
+    out: DecodeOutput,
+  ) {
+    this.sink = new ChunkedOutput(out);
+  }
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  write(input: Buffer): Promise<number> {
+    return this.step(input, false);
+  }
+
+  async end(): Promise<number> {
+    return this.ended ? 0 : this.step(Buffer.alloc(0), true);
+  }
+
+  private async step(input: Buffer, eof: boolean): Promise<number> {
+    if (this.ended) return input.length;
+    const { forward, trailing } = this.bounds.take(input, eof);
+    await this.decode(forward);
+    if (!this.bounds.done) return 0;
+    await this.sink.flush();
+    this.ended = true;
+    return trailing;
+  }
+
+  private async decode(input: Buffer): Promise<void> {
+    let src = input;
+    for (;;) {
+      const [, produced, consumed] = this.dctx.decompressStream(this.sink.space, src);
+      this.sink.outOff += produced;
+      src = src.subarray(consumed);
+      if (this.sink.full) {
+        // Output space ran out: the decoder may hold more, even for no new input.
+        await this.sink.flush();
+        continue;
+      }
+      if (src.length === 0) return;
+    }
+  }
+
+  close(): void {
+    // The DCtx is freed by the garbage collector.
+  }
+}
+
+export async function openZstdDecoder(out: DecodeOutput): Promise<MemberDecoder> {
+  // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
+  const mod = (await import('zstd-napi/binding.js')) as unknown as ZstdBinding & { default?: ZstdBinding };
+  return new ZstdDecoder(new (mod.default ?? mod).DCtx(), out);
+}
+
+/** Concatenated mode: consecutive zstd frames at the start of `input`. */
+export async function decodeZstdMember(input: Buffer): Promise<{ decoded: Buffer; consumed: number }> {
+  const length = memberLength(zstdFramer(), input, ZSTD_EOF);
+  const { decompress } = await import('zstd-napi');
+  return { decoded: decompress(input.subarray(0, length)), consumed: length };
+}

@@ -1,0 +1,55 @@
+// Opening a codec for a sniffed member (SPEC 2.8, 4.5.2, 10.2).
+//
+// API for other modules:
+//   openMemberDecoder(kind, out)      a streaming MemberDecoder (codec/member-decoder.ts) for one
+//                                     gzip member, one xz stream or consecutive zstd frames
+//   decodeMember(data, offset)        concatenated mode over a Buffer: decode ONE member starting
+//                                     at offset → { kind, decoded, consumed } (initrd reading)
+//   xzCompress(buf)                   xz, preset 9, CRC32, single-threaded (SPEC 4.5.1)
+//
+// Each codec lives in codec/<name>.ts with its framing (where a member ends)
+// beside its decoder, and is imported only when a member of its kind shows up.
+
+import { sniffCompression, type Codec } from './compression.js';
+import type { DecodeOutput, MemberDecoder } from './codec/member-decoder.js';
+
+/** A streaming decoder for one member of `kind`, writing to `out`. */
+export async function openMemberDecoder(kind: Codec, out: DecodeOutput): Promise<MemberDecoder> {
+  switch (kind) {
+    case 'xz':
+      return (await import('./codec/xz.js')).openXzDecoder(out);
+    case 'zstd':
+      return (await import('./codec/zstd.js')).openZstdDecoder(out);
+    case 'gzip':
+      return (await import('./codec/gzip.js')).openGzipDecoder(out);
+  }
+}
+
+export interface DecodedMember {
+  kind: Codec;
+  decoded: Buffer;
+  /** Compressed bytes used, from offset. */
+  consumed: number;
+}
+
+/** Decode the compressed member starting at `offset` (concatenated mode: trailing data is returned to the caller). */
+export async function decodeMember(data: Buffer, offset: number): Promise<DecodedMember> {
+  const input = data.subarray(offset);
+  const kind = sniffCompression(input.subarray(0, 6));
+  switch (kind) {
+    case 'gzip':
+      return { kind, ...(await import('./codec/gzip.js')).decodeGzipMember(input) };
+    case 'xz':
+      return { kind, ...(await (await import('./codec/xz.js')).decodeXzMember(input)) };
+    case 'zstd':
+      return { kind, ...(await (await import('./codec/zstd.js')).decodeZstdMember(input)) };
+    case 'none':
+      throw new Error('not a compressed member');
+  }
+}
+
+/** xz with preset 9 and a CRC32 check, single-threaded: upstream's bytes (SPEC 4.5.1). */
+export async function xzCompress(data: Buffer): Promise<Buffer> {
+  const { xzAsync, check } = await import('node-liblzma');
+  return xzAsync(data, { preset: 9, check: check.CRC32, threads: 1 });
+}
