@@ -6,7 +6,12 @@
 
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 
-const MAX_FREE = 8;
+/**
+ * Free buffers kept. The parallel xz decoder has about one block (24 MiB for
+ * `xz -T -6`) coming back between two of its dispatches; buffers beyond this
+ * are left to the garbage collector, whose lag was what cost memory.
+ */
+const MAX_FREE = 32;
 const free: ArrayBuffer[] = [];
 const ours = new WeakSet<ArrayBufferLike>();
 
@@ -17,6 +22,15 @@ export function takeChunk(): Buffer {
   const buf = Buffer.allocUnsafeSlow(DECOMPRESS_CHUNK_SIZE);
   ours.add(buf.buffer);
   return buf;
+}
+
+/**
+ * Take back a takeChunk() buffer that went to a worker thread and came back
+ * (a transfer gives a new ArrayBuffer object over the same memory).
+ */
+export function adoptChunk(ab: ArrayBuffer): Buffer {
+  if (ab.byteLength === DECOMPRESS_CHUNK_SIZE) ours.add(ab);
+  return Buffer.from(ab, 0, ab.byteLength);
 }
 
 /**

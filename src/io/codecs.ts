@@ -1,8 +1,9 @@
 // Opening a codec for a sniffed member (SPEC 2.8, 4.5.2, 10.2).
 //
 // API for other modules:
-//   openMemberDecoder(kind, out)      a streaming MemberDecoder (codec/member-decoder.ts) for one
-//                                     gzip member, one xz stream or consecutive zstd frames
+//   openMemberDecoder(kind, out, o)   a streaming MemberDecoder (codec/member-decoder.ts) for one
+//                                     gzip member, one xz stream or consecutive zstd frames;
+//                                     o.parallel: multi-block xz on worker threads
 //   decodeMember(data, offset)        concatenated mode over a Buffer: decode ONE member starting
 //                                     at offset → { kind, decoded, consumed } (initrd reading)
 //   xzCompress(buf)                   xz, preset 9, CRC32, single-threaded (SPEC 4.5.1)
@@ -12,11 +13,20 @@
 
 import { sniffCompression, type Codec } from './compression.js';
 import type { DecodeOutput, MemberDecoder } from './codec/member-decoder.js';
+import type { ParallelXzOptions } from './codec/parallel-xz.js';
+
+export interface OpenOptions {
+  /** xz: decode multi-block streams on worker threads (codec/parallel-xz.ts); false: on this thread. */
+  parallel?: ParallelXzOptions | false;
+}
 
 /** A streaming decoder for one member of `kind`, writing to `out`. */
-export async function openMemberDecoder(kind: Codec, out: DecodeOutput): Promise<MemberDecoder> {
+export async function openMemberDecoder(kind: Codec, out: DecodeOutput, opts: OpenOptions = {}): Promise<MemberDecoder> {
   switch (kind) {
     case 'xz':
+      if (opts.parallel !== undefined && opts.parallel !== false) {
+        return (await import('./codec/parallel-xz.js')).openParallelXzDecoder(out, opts.parallel);
+      }
       return (await import('./codec/xz.js')).openXzDecoder(out);
     case 'zstd':
       return (await import('./codec/zstd.js')).openZstdDecoder(out);

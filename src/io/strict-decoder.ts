@@ -5,13 +5,14 @@
 // (codec/member-decoder.ts) over the rest: exactly one gzip member / one xz
 // stream / consecutive zstd frames. Any byte after the member fails with
 // "found trailing data after compressed stream"; a truncated member fails
-// too. Output comes in chunks of at most 1 MiB and memory stays bounded
+// too. Multi-block xz streams are decoded on worker threads
+// (codec/parallel-xz.ts) unless the caller says otherwise. Output comes in chunks of at most 1 MiB and memory stays bounded
 // whatever the input size: the codec waits for our reader.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { TRAILING_DATA, sniffCompression } from './compression.js';
-import { openMemberDecoder } from './codecs.js';
+import { openMemberDecoder, type OpenOptions } from './codecs.js';
 import type { DecodeOutput, MemberDecoder } from './codec/member-decoder.js';
 
 /**
@@ -43,7 +44,7 @@ class StrictDecoder extends Transform {
   private decoder: MemberDecoder | undefined;
   private demand: (() => void) | undefined;
 
-  constructor() {
+  constructor(private readonly opts: OpenOptions) {
     super({ readableHighWaterMark: READ_AHEAD });
   }
 
@@ -76,7 +77,7 @@ class StrictDecoder extends Transform {
 
   private async open(head: Buffer): Promise<MemberDecoder> {
     const kind = sniffCompression(head.subarray(0, SNIFF_LENGTH));
-    this.decoder = kind === 'none' ? new Stored(this.output) : await openMemberDecoder(kind, this.output);
+    this.decoder = kind === 'none' ? new Stored(this.output) : await openMemberDecoder(kind, this.output, this.opts);
     return this.decoder;
   }
 
@@ -108,7 +109,11 @@ class StrictDecoder extends Transform {
   }
 }
 
-/** The strict decoder Transform (see the header comment). */
-export function createStrictDecoder(): Transform {
-  return new StrictDecoder();
+/**
+ * The strict decoder Transform (see the header comment). By default a
+ * multi-block xz stream is decoded on worker threads (codec/parallel-xz.ts);
+ * `parallel: false` keeps every codec on this thread.
+ */
+export function createStrictDecoder(opts: OpenOptions = { parallel: {} }): Transform {
+  return new StrictDecoder(opts);
 }

@@ -50,10 +50,10 @@ export const ZERO_HOLD_BACK: HoldBack = {
   },
 };
 
-/** The codecs load only when an image is decoded. */
-async function strictDecoder(): Promise<Transform> {
+/** The codecs load only when an image is decoded; the size tells a one-block xz file (no parallel decoding). */
+async function strictDecoder(lengthHint: number | undefined): Promise<Transform> {
   const { createStrictDecoder } = await import('./strict-decoder.js');
-  return createStrictDecoder();
+  return createStrictDecoder({ parallel: lengthHint !== undefined ? { lengthHint } : {} });
 }
 
 function abortReason(signal: AbortSignal | undefined): unknown {
@@ -66,7 +66,7 @@ export async function writeImage(source: ImageSource, dest: FileHandle, opts: Wr
   let decoder: Transform | undefined;
   try {
     if (source.signature !== undefined) verifier = await createSignatureVerifier(source.signature, opts.keys);
-    if (opts.decompress) decoder = await strictDecoder();
+    if (opts.decompress) decoder = await strictDecoder(source.lengthHint);
   } catch (err) {
     source.stream.destroy();
     throw err;

@@ -13,6 +13,9 @@ import { needs } from '../helpers/env.js';
 import { serveDir } from '../helpers/http-server.js';
 import { buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
+import { memberLength } from '../../src/io/codec/member-decoder.js';
+import { xzFramer, type FramedBlock } from '../../src/io/codec/xz.js';
+import { XZ_EOF } from '../../src/io/compression.js';
 
 const TOOLS = ['losetup', 'blockdev', 'partx', 'lsblk', 'blkid', 'mount', 'sgdisk', 'mkfs.ext4', 'mkfs.vfat', 'xz', 'gpg'];
 const skip = needs({ root: true, tools: TOOLS });
@@ -195,6 +198,38 @@ describe.skipIf(skip)('install on loop devices', () => {
       expect(res.stderr).toContain('Resetting partition table');
     }
     expect(after.subarray(0, 1 << 20).equals(readFileSync(image.raw).subarray(0, 1 << 20))).toBe(false);
+  });
+
+  it('installs a multi-block xz on worker threads; a corrupt block names its offset and wipes the target', async () => {
+    // xz -T writes every block's sizes in its header: the parallel decoder takes it (codec/parallel-xz.ts).
+    const multi = join(dir, 'multi.raw.xz');
+    writeFileSync(multi, execFileSync('xz', ['-T2', '-1', '--block-size=4MiB', '-c', image.raw], { maxBuffer: 256 << 20 }));
+    image.key.sign(multi);
+    const good = makeDisk('multi.img', 48);
+    const res = await runCli(['install', '-f', multi, '--signing-key', image.key.publicKeyFile, good.loop]);
+    expect(res.stderr).toContain('Install complete.');
+    expect(res.status).toBe(0);
+    expect(fileSha256(good.file, 0, image.size)).toBe(image.sha256(0, image.size));
+
+    const blocks: FramedBlock[] = [];
+    const data = readFileSync(multi);
+    memberLength(xzFramer({ block: (b) => blocks.push(b) }), data, XZ_EOF);
+    // A block past the first MiB's, with data enough to corrupt (the image is mostly zeros).
+    const victim = blocks.slice(1).sort((a, b) => b.end - b.start - (a.end - a.start))[0] as FramedBlock;
+    const at = victim.start + victim.headerSize + Math.floor((victim.unpaddedSize - victim.headerSize) / 2);
+    data[at] = (data[at] ?? 0) ^ 0x40;
+    const corrupt = join(dir, 'corrupt.raw.xz');
+    writeFileSync(corrupt, data);
+    image.key.sign(corrupt);
+    const { file, loop } = makeDisk('corrupt.img', 48);
+    const bad = await runCli(['install', '-f', corrupt, '--signing-key', image.key.publicKeyFile, loop]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`Caused by:\\n +(\\d+: )?xz block at offset ${victim.start}: Data is corrupt`));
+    expect(bad.stderr).toContain('Resetting partition table');
+    expect(bad.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
+    const gpt = await readGpt(bufferReader(readFileSync(file)));
+    expect(gpt?.entries ?? []).toEqual([]);
+    expect(readFileSync(file).subarray(0, 1 << 20).equals(readFileSync(image.raw).subarray(0, 1 << 20))).toBe(false);
   });
 
   it('refuses an image that would overwrite a saved partition, before writing', async () => {

@@ -112,28 +112,60 @@ export function parseBlockHeader(raw: Buffer): BlockHeader {
   return { headerSize, compressedSize, uncompressedSize, lastFilter };
 }
 
+/** A block as the framer found it; offsets are from the start of the stream. */
+export interface FramedBlock extends BlockHeader {
+  start: number;
+  /** End of the block (after padding and check), once known. */
+  end: number;
+  /** Block header + compressed data + check, without padding (the index's "unpadded size"). */
+  unpaddedSize: number;
+}
+
+/** Told where blocks and the index are, as soon as the framer knows. */
+export interface XzLayoutObserver {
+  /** The stream header (12 bytes). */
+  streamHeader?(header: Buffer): void;
+  /** A block header was read (its end may not be known yet). */
+  blockHeader?(start: number, header: BlockHeader): void;
+  /** A block whose end is known; called when its header is read if it states its size. */
+  block?(block: FramedBlock): void;
+  /** The index starts at `start` (after the last block). */
+  index?(start: number): void;
+}
+
 /** One xz stream, header to footer. */
-export function* xzFramer(): Framer {
+export function* xzFramer(observer: XzLayoutObserver = {}): Framer {
   const header = need(yield { need: XZ_HEADER_SIZE });
   if (!header.subarray(0, 6).equals(XZ_MAGIC)) throw new Error('xz: invalid stream header');
+  observer.streamHeader?.(header);
   const check = checkSize((header[7] ?? 0) & 0x0f);
+  let pos = XZ_HEADER_SIZE;
   for (;;) {
     const sizeByte = need(yield { need: 1 })[0] ?? 0;
     if (sizeByte === 0) break; // index indicator
     const rest = need(yield { need: (sizeByte + 1) * 4 - 1 });
     const block = parseBlockHeader(Buffer.concat([Buffer.from([sizeByte]), rest]));
-    let dataLength: number;
+    observer.blockHeader?.(pos, block);
+    const framed = (dataLength: number): FramedBlock => {
+      const padding = (4 - ((block.headerSize + dataLength) % 4)) % 4;
+      const unpaddedSize = block.headerSize + dataLength + check;
+      return { ...block, start: pos, end: pos + unpaddedSize + padding, unpaddedSize };
+    };
+    let found: FramedBlock;
     if (block.compressedSize !== undefined) {
+      found = framed(block.compressedSize);
+      observer.block?.(found);
       yield { skip: block.compressedSize };
-      dataLength = block.compressedSize;
     } else if (block.lastFilter === LZMA2_FILTER_ID) {
-      dataLength = yield* lzma2Length();
+      found = framed(yield* lzma2Length());
+      observer.block?.(found);
     } else {
       throw new Error('xz: unsupported filter chain');
     }
-    const padding = (4 - ((block.headerSize + dataLength) % 4)) % 4;
-    yield { skip: padding + check };
+    yield { skip: found.end - found.start - found.unpaddedSize + check };
+    pos = found.end;
   }
+  observer.index?.(pos);
   let indexLength = 1;
   const count = yield* varint();
   indexLength += count.length;

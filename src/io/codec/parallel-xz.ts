@@ -1,0 +1,375 @@
+// Parallel xz decoding (issue 14): one more MemberDecoder, for multi-block
+// streams such as `xz -T` writes (NestOS and Fedora CoreOS images).
+//
+// The main thread walks the stream with the xz framer as the raw bytes arrive
+// (they reach us once, in order, after the signature and SHA-256 stages), cuts
+// out each block as soon as its last byte is in, and hands it to a pool of
+// worker threads (xz-worker.ts; at most one per core, besides the main
+// thread). Decoded blocks are emitted strictly in order, in chunks of at most
+// 1 MiB. A bounded queue keeps memory flat: at most WORKERS blocks are
+// dispatched and not yet taken for output (plus the one being emitted), and
+// their stated sizes together stay under IN_FLIGHT_BYTES. Each worker's liblzma verifies its block's header CRC, stated
+// sizes and check; at the end the main thread verifies the stream's index
+// (every record against the blocks seen, CRC32) and footer.
+//
+// The decision is taken at the first block header: a block that states both
+// its sizes, no bigger than MAX_BLOCK, in a stream that is not just that one
+// block, goes parallel; anything else (single-block files, `xz` without -T,
+// unusual headers) falls back to the streaming decoder (xz.ts) for the whole
+// stream. Later blocks that state no sizes (legal, never written by xz -T)
+// are still cut out by walking their LZMA2 chunks and decoded on a worker.
+
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+import type { Worker } from 'node:worker_threads';
+import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
+import { XZ_EOF, XZ_FOOTER_MAGIC } from '../compression.js';
+import { adoptChunk, takeChunk } from '../chunk-pool.js';
+import { FrameScanner, type DecodeOutput, type MemberDecoder } from './member-decoder.js';
+import { XZ_FOOTER_SIZE, openXzDecoder, readVarint, xzFramer, type BlockHeader, type FramedBlock } from './xz.js';
+import type { XzJob, XzResult } from './xz-worker.js';
+
+/** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
+export const MAX_BLOCK = 64 << 20;
+/** Stated uncompressed bytes of the blocks dispatched and not yet emitted. */
+const IN_FLIGHT_BYTES = 96 << 20;
+
+export interface ParallelXzOptions {
+  /** Worker threads (default: one per core). */
+  workers?: number;
+  /** Size of the whole stream if known (file size, Content-Length): a stream of one block falls back. */
+  lengthHint?: number;
+}
+
+/** Worker threads to use by default: one per core, the main thread aside. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+/**
+ * The worker script. Under tsc it sits next to this file; a bundled CLI
+ * (dist/main.js) must emit it beside the bundle; the tests run this file from
+ * src/ and use the built one in dist/.
+ */
+function workerUrl(): URL {
+  const candidates = [
+    new URL('./xz-worker.js', import.meta.url),
+    new URL('./io/codec/xz-worker.js', import.meta.url),
+    new URL('../../../dist/io/codec/xz-worker.js', import.meta.url),
+  ];
+  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
+  if (found === undefined) throw new Error('xz: worker script xz-worker.js not found');
+  return found;
+}
+
+interface Job {
+  block: FramedBlock;
+  result: Promise<XzResult>;
+  settled: boolean;
+}
+
+class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly waiting: Array<(w: Worker) => void> = [];
+  private readonly callbacks = new Map<number, (r: XzResult) => void>();
+  private nextId = 0;
+
+  constructor(
+    private readonly WorkerClass: typeof Worker,
+    private readonly size: number,
+  ) {}
+
+  private spawn(): Worker {
+    const worker = new this.WorkerClass(workerUrl());
+    worker.on('message', (r: XzResult) => {
+      const cb = this.callbacks.get(r.id);
+      this.callbacks.delete(r.id);
+      // An idle worker does not keep the process alive; a busy one does.
+      worker.unref();
+      this.release(worker);
+      cb?.(r);
+    });
+    worker.on('error', (err) => {
+      for (const [id, cb] of this.callbacks) cb({ id, ok: false, message: err.message, block: new ArrayBuffer(0) });
+      this.callbacks.clear();
+    });
+    worker.unref();
+    this.all.push(worker);
+    return worker;
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  private acquire(): Promise<Worker> {
+    const w = this.idle.pop();
+    if (w) return Promise.resolve(w);
+    if (this.all.length < this.size) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  run(job: Omit<XzJob, 'id'>): Promise<XzResult> {
+    const id = this.nextId++;
+    return this.acquire().then(
+      (worker) =>
+        new Promise<XzResult>((resolve) => {
+          this.callbacks.set(id, resolve);
+          worker.ref();
+          worker.postMessage({ ...job, id }, [job.block, ...job.pieces]);
+        }),
+    );
+  }
+
+  /** Workers end after the block they are on (see xz-worker.ts); the process waits for busy ones. */
+  close(): void {
+    for (const w of this.all) w.postMessage('close');
+    for (const [id, cb] of this.callbacks) cb({ id, ok: false, message: 'closed', block: new ArrayBuffer(0) });
+    this.callbacks.clear();
+    this.all.length = 0;
+    this.idle.length = 0;
+  }
+}
+
+type Mode = 'undecided' | 'parallel' | 'streaming';
+
+class ParallelXzDecoder implements MemberDecoder {
+  private readonly scanner: FrameScanner;
+  /** Decided at the first block header. */
+  mode: Mode = 'undecided';
+  private fallback: MemberDecoder | undefined;
+  private pool: WorkerPool | undefined;
+  private streamHeader: Buffer | undefined;
+  /** Raw bytes from `bufStart` on that a block or the index still needs. */
+  private buf: Buffer[] = [];
+  private bufStart = 0;
+  private received = 0;
+  /** The first block's header, which decides the mode. */
+  private firstHeader: (BlockHeader & { start: number }) | undefined;
+  /** Blocks announced by the framer, not yet dispatched. */
+  private announced: FramedBlock[] = [];
+  private readonly queue: Job[] = [];
+  private queuedBytes = 0;
+  /** Compressed-block buffers back from the workers, for reuse. */
+  private readonly spareInputs: ArrayBuffer[] = [];
+  private readonly seen: Array<{ unpadded: number; uncompressed: number }> = [];
+  private indexStart = -1;
+  private ended = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly out: DecodeOutput,
+    private readonly opts: Required<Pick<ParallelXzOptions, 'workers'>> & ParallelXzOptions,
+  ) {
+    this.scanner = new FrameScanner(
+      xzFramer({
+        streamHeader: (h) => (this.streamHeader = Buffer.from(h)),
+        blockHeader: (start, header) => (this.firstHeader ??= { ...header, start }),
+        block: (b) => this.announced.push(b),
+        index: (start) => (this.indexStart = start),
+      }),
+      XZ_EOF,
+    );
+  }
+
+  get done(): boolean {
+    return this.fallback ? this.fallback.done : this.ended;
+  }
+
+  async write(input: Buffer): Promise<number> {
+    if (this.fallback) return this.fallback.write(input);
+    if (this.ended) return input.length;
+    const used = this.scanner.feed(input);
+    this.buf.push(input.subarray(0, used));
+    this.received += used;
+    if (this.mode === 'undecided') {
+      const first = this.firstHeader;
+      if (first === undefined && this.indexStart < 0) return 0;
+      if (!this.worthIt(first)) return this.fallBack(input.subarray(used));
+      this.mode = 'parallel';
+      const { Worker } = await import('node:worker_threads');
+      this.pool = new WorkerPool(Worker, this.opts.workers);
+    }
+    await this.dispatchReady();
+    await this.emitFinished();
+    if (!this.scanner.done) return 0;
+    await this.finish();
+    return input.length - used;
+  }
+
+  async end(): Promise<number> {
+    if (this.fallback) return this.fallback.end();
+    if (this.ended) return 0;
+    this.scanner.finish(); // premature EOF
+    return 0;
+  }
+
+  close(): void {
+    this.fallback?.close();
+    this.pool?.close();
+    this.pool = undefined;
+  }
+
+  /** Parallel decoding pays off: the first block states its sizes, fits, and is not the whole stream. */
+  private worthIt(first: (BlockHeader & { start: number }) | undefined): boolean {
+    if (first === undefined || first.compressedSize === undefined || first.uncompressedSize === undefined) return false;
+    if (first.uncompressedSize > MAX_BLOCK) return false;
+    const hint = this.opts.lengthHint;
+    // Padding, check, index and footer of a one-block stream take well under 128 bytes.
+    return hint === undefined || hint <= 0 || first.start + first.headerSize + first.compressedSize + 128 < hint;
+  }
+
+  /** Replay what we read into the streaming decoder and hand it the rest. */
+  private async fallBack(rest: Buffer): Promise<number> {
+    const decoder = await openXzDecoder(this.out);
+    this.fallback = decoder;
+    this.mode = 'streaming';
+    const seen = Buffer.concat([...this.buf, rest]);
+    this.buf = [];
+    return decoder.write(seen);
+  }
+
+  private discard(n: number): void {
+    this.bufStart += n;
+    while (n > 0) {
+      const chunk = this.buf[0] as Buffer;
+      if (chunk.length <= n) {
+        n -= chunk.length;
+        this.buf.shift();
+      } else {
+        this.buf[0] = chunk.subarray(n);
+        n = 0;
+      }
+    }
+  }
+
+  /** A buffer for a compressed block: one that came back from a worker if big enough. */
+  private inputBuffer(length: number): ArrayBuffer {
+    const i = this.spareInputs.findIndex((ab) => ab.byteLength >= length);
+    if (i >= 0) return this.spareInputs.splice(i, 1)[0] as ArrayBuffer;
+    return new ArrayBuffer(Math.ceil(length / DECOMPRESS_CHUNK_SIZE) * DECOMPRESS_CHUNK_SIZE);
+  }
+
+  /** Move raw bytes [start, end), all received, out of the buffer (into `into` if given). */
+  private take(start: number, end: number, into?: ArrayBuffer): Buffer {
+    this.discard(start - this.bufStart); // the stream header, before the first block
+    const target = into ? Buffer.from(into, 0, end - start) : Buffer.allocUnsafe(end - start);
+    let filled = 0;
+    while (filled < target.length) {
+      const chunk = this.buf[0] as Buffer;
+      const n = Math.min(chunk.length, target.length - filled);
+      chunk.copy(target, filled, 0, n);
+      filled += n;
+      if (n === chunk.length) this.buf.shift();
+      else this.buf[0] = chunk.subarray(n);
+    }
+    this.bufStart = end;
+    return target;
+  }
+
+  private async dispatchReady(): Promise<void> {
+    for (;;) {
+      const block = this.announced[0];
+      if (block === undefined || block.end > this.received) return;
+      this.announced.shift();
+      const size = block.uncompressedSize ?? -1;
+      const weight = size >= 0 ? size : MAX_BLOCK;
+      // Bounded queue: wait for the oldest block to be emitted.
+      while (this.queue.length > 0 && (this.queue.length >= this.opts.workers || this.queuedBytes + weight > IN_FLIGHT_BYTES)) {
+        await this.emitOldest();
+      }
+      const length = block.end - block.start;
+      const input = this.inputBuffer(length);
+      this.take(block.start, block.end, input);
+      const pieces: ArrayBuffer[] = [];
+      for (let n = 0; n < Math.ceil(size / DECOMPRESS_CHUNK_SIZE); n++) pieces.push(takeChunk().buffer as ArrayBuffer);
+      const pool = this.pool as WorkerPool;
+      const result = pool.run({
+        offset: block.start,
+        streamHeader: this.streamHeader as Buffer,
+        block: input,
+        blockLength: length,
+        pieces,
+        size,
+      });
+      const job: Job = { block, result, settled: false };
+      void result.then(() => (job.settled = true));
+      this.queue.push(job);
+      this.queuedBytes += weight;
+    }
+  }
+
+  /** Emit the blocks at the head of the queue that are already decoded. */
+  private async emitFinished(): Promise<void> {
+    for (;;) {
+      const head = this.queue[0];
+      if (head === undefined || !head.settled) return;
+      await this.emitOldest();
+    }
+  }
+
+  private async emitOldest(): Promise<void> {
+    const job = this.queue.shift();
+    if (job === undefined) return;
+    const r = await job.result;
+    this.queuedBytes -= job.block.uncompressedSize ?? MAX_BLOCK;
+    if (r.block.byteLength > 0 && this.spareInputs.length <= this.opts.workers) this.spareInputs.push(r.block);
+    if (!r.ok) throw new Error(`xz block at offset ${job.block.start}: ${r.message}`);
+    let total = 0;
+    for (let i = 0; i < r.buffers.length; i++) {
+      const length = r.lengths[i] ?? 0;
+      const buf = adoptChunk(r.buffers[i] as ArrayBuffer).subarray(0, length);
+      total += length;
+      for (let off = 0; off < length; off += DECOMPRESS_CHUNK_SIZE) {
+        await this.out.emit(buf.subarray(off, Math.min(off + DECOMPRESS_CHUNK_SIZE, length)));
+      }
+    }
+    this.seen.push({ unpadded: job.block.unpaddedSize, uncompressed: total });
+  }
+
+  /** The framer reached the footer: emit every block, then check index and footer. */
+  private async finish(): Promise<void> {
+    await this.dispatchReady();
+    while (this.queue.length > 0) await this.emitOldest();
+    this.verifyIndex(this.take(this.indexStart, this.received));
+    this.ended = true;
+    this.close();
+  }
+
+  private verifyIndex(tail: Buffer): void {
+    const bad = (what: string): Error => new Error(`xz: ${what} at offset ${this.indexStart}`);
+    const index = tail.subarray(0, tail.length - XZ_FOOTER_SIZE);
+    const footer = tail.subarray(tail.length - XZ_FOOTER_SIZE);
+    const header = this.streamHeader as Buffer;
+    // Footer: CRC32 of backward size + flags, the same flags as the header, the index size.
+    if (!footer.subarray(10, 12).equals(XZ_FOOTER_MAGIC)) throw bad('invalid stream footer');
+    if (crc32(footer.subarray(4, 10)) !== footer.readUInt32LE(0)) throw bad('corrupt stream footer');
+    if (!footer.subarray(8, 10).equals(header.subarray(6, 8))) throw bad('stream footer flags differ from the header');
+    if ((footer.readUInt32LE(4) + 1) * 4 !== index.length) throw bad('index size differs from the stream footer');
+    // Index: indicator, count, records, padding, CRC32.
+    if (crc32(index.subarray(0, index.length - 4)) !== index.readUInt32LE(index.length - 4)) throw bad('corrupt index');
+    let p = 1;
+    const count = readVarint(index, p);
+    p = count.next;
+    if (count.value !== this.seen.length) throw bad('index does not match the blocks');
+    for (const block of this.seen) {
+      const unpadded = readVarint(index, p);
+      const uncompressed = readVarint(index, unpadded.next);
+      p = uncompressed.next;
+      if (unpadded.value !== block.unpadded || uncompressed.value !== block.uncompressed) {
+        throw bad('index does not match the blocks');
+      }
+    }
+    if (index.subarray(p, index.length - 4).some((b) => b !== 0)) throw bad('corrupt index');
+  }
+}
+
+/** A MemberDecoder for one xz stream that decodes multi-block streams on worker threads. */
+export async function openParallelXzDecoder(out: DecodeOutput, opts: ParallelXzOptions = {}): Promise<MemberDecoder> {
+  return new ParallelXzDecoder(out, { ...opts, workers: opts.workers ?? defaultWorkers() });
+}
