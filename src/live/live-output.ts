@@ -56,7 +56,7 @@ export async function writeLiveIso(live: LiveIso, regions: readonly Region[], ta
       return;
     case 'file':
       await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) =>
-        copyWithRegions(live.handle, file.handle, regions),
+        copyWithRegions(live.handle, file.handle, regions, { from: live.path, to: file.tempPath }),
       );
       return;
     case 'stream':

@@ -2,10 +2,13 @@
 // writing them (SPEC 4.6): positional writes in place, a copy to a FileHandle,
 // or a stream that splices the regions into the input.
 
-import type { FileHandle } from 'node:fs/promises';
+import { copyFile, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { copyRange, readFullyAt, writeFully } from '../io/file-io.js';
-import { BUFFER_SIZE } from '../util/constants.js';
+import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
+
+/** Reads of 4 MiB when bytes pass through user space (`-o -`). */
+const STREAM_BUFFER_SIZE = 4 * DECOMPRESS_CHUNK_SIZE;
 import { ContextError, withContext } from '../util/errors.js';
 
 export interface Region {
@@ -45,10 +48,35 @@ export async function writeRegions(handle: FileHandle, regions: readonly Region[
   }
 }
 
-/** Copy the whole input file into output (which starts empty), then apply the regions. */
-export async function copyWithRegions(input: FileHandle, output: FileHandle, regions: readonly Region[]): Promise<void> {
+/** Paths of the two handles: with them, a regular input file is copied by the kernel. */
+export interface CopyPaths {
+  from: string;
+  to: string;
+}
+
+/**
+ * Copy the whole input file into output (which starts empty), then apply the
+ * regions. Given the paths of a regular input file, the copy is fs.copyFile:
+ * copy_file_range(2), a reflink on CoW filesystems, with no byte passing
+ * through user space; it gives the output the input's mode, so the output's
+ * own mode (0600) is restored before any region is written.
+ */
+export async function copyWithRegions(
+  input: FileHandle,
+  output: FileHandle,
+  regions: readonly Region[],
+  paths?: CopyPaths,
+): Promise<void> {
   const writes = plannedWrites(regions);
-  await withContext('copying input to temporary file', () => copyRange(input, 0, undefined, output, 0));
+  await withContext('copying input to temporary file', async () => {
+    if (paths !== undefined && (await input.stat()).isFile()) {
+      const { mode } = await output.stat();
+      await copyFile(paths.from, paths.to);
+      await output.chmod(mode & 0o7777);
+      return;
+    }
+    await copyRange(input, 0, undefined, output, 0);
+  });
   await writeRegions(output, writes);
 }
 
@@ -58,17 +86,28 @@ function writeChunk(out: Writable, chunk: Buffer): Promise<void> {
   });
 }
 
+/**
+ * Stream [from, to) of the input: large reads, each into its own buffer (the
+ * stream keeps it, no copy), the next read running while the last is written.
+ */
 async function streamRange(input: FileHandle, out: Writable, from: number, to: number): Promise<void> {
-  const buf = Buffer.alloc(BUFFER_SIZE);
   let pos = from;
-  while (pos < to) {
-    const bytesRead = await readFullyAt(input, buf.subarray(0, Math.min(buf.length, to - pos)), pos);
-    if (bytesRead === 0) {
-      const err = new Error(`expected to copy ${to - from} bytes but instead copied ${pos - from} bytes`);
-      throw new ContextError(`copying bytes from ${from} to ${to}`, err);
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    while (pos < to) {
+      const buf = Buffer.allocUnsafe(Math.min(STREAM_BUFFER_SIZE, to - pos));
+      const bytesRead = await readFullyAt(input, buf, pos);
+      if (bytesRead === 0) {
+        const err = new Error(`expected to copy ${to - from} bytes but instead copied ${pos - from} bytes`);
+        throw new ContextError(`copying bytes from ${from} to ${to}`, err);
+      }
+      await writing;
+      writing = writeChunk(out, buf.subarray(0, bytesRead));
+      writing.catch(() => undefined); // awaited below; not unhandled while the next read runs
+      pos += bytesRead;
     }
-    await writeChunk(out, Buffer.from(buf.subarray(0, bytesRead)));
-    pos += bytesRead;
+  } finally {
+    await writing;
   }
 }
 

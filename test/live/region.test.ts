@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { open } from 'node:fs/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
@@ -62,6 +62,31 @@ describe('regions in the three output modes', () => {
     await inH.close();
     expect(streamed.equals(expected())).toBe(true);
     expect(readFileSync(src).equals(input)).toBe(true);
+  });
+
+  it('copies a regular file with the kernel (fs.copyFile), keeping the output mode 0600', async () => {
+    const src = join(dir, 'src-kernel.bin');
+    writeFileSync(src, input, { mode: 0o644 });
+    const copyPath = join(dir, 'copy-kernel.bin');
+    const inH = await open(src, 'r');
+    const outH = await open(copyPath, 'wx', 0o600);
+    await copyWithRegions(inH, outH, regions(), { from: src, to: copyPath });
+    await outH.close();
+    await inH.close();
+    expect(readFileSync(copyPath).equals(expected())).toBe(true);
+    expect(statSync(copyPath).mode & 0o777).toBe(0o600);
+  });
+
+  it('streams inputs larger than one 4 MiB read', async () => {
+    const big = Buffer.alloc(9 << 20 | 12345);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const src = join(dir, 'big.bin');
+    writeFileSync(src, big);
+    const h = await open(src, 'r');
+    const streamed = await collect((out) => streamWithRegions(h, out, [{ offset: 5 << 20, length: 3, contents: Buffer.from('xyz'), modified: true }]));
+    await h.close();
+    big.write('xyz', 5 << 20);
+    expect(streamed.equals(big)).toBe(true);
   });
 
   it('checks lengths and overlaps before writing', () => {
