@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createStrictDecoder } from '../io/strict-decoder.js';
-import { sniffCompression } from '../io/decompress.js';
+import { sniffCompression } from '../io/compression.js';
 import { BUFFER_SIZE } from '../util/constants.js';
 import { ContextError, withContext } from '../util/errors.js';
 import { MINISO_BLOCK_SIZE, type MinisoData } from './miniso.js';

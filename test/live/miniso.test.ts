@@ -197,7 +197,7 @@ describe.skipIf(needs({ tools: ['xz'] }))('minimal ISO unpacking', () => {
     const data = parseMiniso(await rawMiniso(iso));
     const notXz = await unpackToBuffer({ ...data, xzpacked: Buffer.from('plain bytes') }, iso).catch((e: unknown) => e);
     expect(fmt(notXz)).toBe('Error: decoding packed data\n\nCaused by:\n    File format not recognized');
-    const { xzCompress } = await import('../../src/io/decompress.js');
+    const { xzCompress } = await import('../../src/io/codecs.js');
     const short = await unpackToBuffer({ ...data, xzpacked: await xzCompress(Buffer.alloc(100)) }, iso).catch((e: unknown) => e);
     const first = data.entries[0]?.minimal ?? 0;
     expect(fmt(short)).toBe(
