@@ -123,6 +123,8 @@ class WorkerPool {
           worker.ref();
           worker.postMessage({ ...job, id }, [job.block, ...job.pieces]);
         }),
+      // A worker that cannot start (script missing) fails the block like a decoding error.
+      (err: unknown): XzResult => ({ id, ok: false, message: (err as Error).message, block: new ArrayBuffer(0) }),
     );
   }
 
@@ -160,7 +162,6 @@ class ParallelXzDecoder implements MemberDecoder {
   private readonly seen: Array<{ unpadded: number; uncompressed: number }> = [];
   private indexStart = -1;
   private ended = false;
-  private failure: Error | undefined;
 
   constructor(
     private readonly out: DecodeOutput,
