@@ -171,7 +171,7 @@ function table() {
   for (const r of rows) {
     const rss = (v) => (v === undefined ? '' : `${v.toFixed(0)} MiB`);
     lines.push(
-      `| ${r.label} | ${fmt(r.ours)} s | ${rss(r.oursRss)} | ${r.baseLabel} | ${fmt(r.base)} s | ${rss(r.baseRss)} | ${(r.ours / r.base).toFixed(2)} | ${r.target} |`,
+      `| ${r.label} | ${fmt(r.ours)} s | ${rss(r.oursRss)} | ${r.baseLabel.replaceAll('|', '\\|')} | ${fmt(r.base)} s | ${rss(r.baseRss)} | ${(r.ours / r.base).toFixed(2)} | ${r.target} |`,
     );
   }
   return lines.join('\n');
