@@ -2,7 +2,7 @@
 // The binary: parse, run, print the error chain, set the exit status. The
 // only module that touches process.exitCode / process.exit.
 
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './util/constants.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROGRAM_NAME } from './util/constants.js';
 import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
 import { debugEnabled } from './util/log.js';
 import { installInterruptHandler } from './util/interrupt.js';
@@ -26,6 +26,11 @@ async function main(argv: string[]): Promise<void> {
     if ((err as { code?: string }).code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
   });
   try {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+      // Start-up time: the version needs neither the command tables nor the parser.
+      process.stdout.write(`${PROGRAM_NAME} ${packageVersion()}\n`);
+      return;
+    }
     const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('./cli/index.js'), import('./cli/parse.js')]);
     const invocation = await parseCommandLine(ROOT_COMMAND, argv, packageVersion());
     if (invocation.kind === 'print') {
@@ -50,4 +55,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+// Stack traces name the TypeScript sources (dist/*.js.map) when debugging.
+if (debugEnabled()) process.setSourceMapsEnabled(true);
+// No top-level await: the standalone executable runs this as one CommonJS script.
+void main(process.argv.slice(2));

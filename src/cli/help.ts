@@ -76,7 +76,9 @@ function leafHelp(path: string[], spec: AnyLeaf): string[] {
   lines.push('', `Usage: ${usageLine(path, spec)}`);
   const positionals = spec.positionals.map((p) => ({
     left: positionalDisplay(p),
-    help: p.default !== undefined ? `${p.help ?? ''} [default: ${p.default}]` : (p.help ?? ''),
+    help: [p.help ?? '', ...(p.default !== undefined ? [`[default: ${p.default}]`] : []), ...(p.values ? [`[possible values: ${p.values.join(', ')}]`] : [])]
+      .filter((t) => t !== '')
+      .join(' '),
   }));
   if (positionals.length > 0) lines.push('', 'Arguments:', ...renderRows(positionals));
   const sections = new Map<string, Row[]>([['Options', []]]);

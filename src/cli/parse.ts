@@ -226,6 +226,11 @@ export function buildParsedArgs(spec: AnyLeaf, argv: Argv, usage: string): Parse
     if (list.length === 0 && p.default !== undefined) list = [p.default];
     const excused = p.requiredUnless !== undefined && given.includes(p.requiredUnless);
     if (list.length === 0 && p.required && !excused) missing.push(`<${p.name}>`);
+    const values = p.values;
+    const invalid = values === undefined ? undefined : list.find((v) => !values.includes(v));
+    if (values !== undefined && invalid !== undefined) {
+      fail(`invalid value '${invalid}' for '<${p.name}>'\n  [possible values: ${values.join(', ')}]`);
+    }
     positionals.set(p.name, list);
   }
   if (missing.length > 0) fail(`the following required arguments were not provided:\n${missing.map((m) => `  ${m}`).join('\n')}`);
@@ -258,7 +263,32 @@ interface YargsLike {
   strict(): YargsLike;
 }
 
+/**
+ * The invocations that need no parser: `--version`, and `--help` after a
+ * path of subcommand names (`iso ignition embed -h`). They print exactly what
+ * the full parse prints, without loading yargs (start-up time).
+ */
+export function quickInvocation(root: GroupSpec, argv: string[], version: string): Invocation | undefined {
+  const last = argv[argv.length - 1];
+  if (argv.length === 1 && (last === '--version' || last === '-V')) {
+    return { kind: 'print', text: `${PROGRAM_NAME} ${version}\n`, stream: 'stdout', exitCode: 0 };
+  }
+  if (last !== '--help' && last !== '-h') return undefined;
+  const path = [root.name];
+  let spec: CommandSpec = root;
+  for (const token of argv.slice(0, -1)) {
+    if (spec.kind !== 'group') return undefined;
+    const next: CommandSpec | undefined = spec.subcommands.find((c) => c.name === token);
+    if (next === undefined) return undefined;
+    path.push(next.name);
+    spec = next;
+  }
+  return { kind: 'print', text: renderHelp(path, spec), stream: 'stdout', exitCode: 0 };
+}
+
 export async function parseCommandLine(root: GroupSpec, argv: string[], version: string): Promise<Invocation> {
+  const quick = quickInvocation(root, argv, version);
+  if (quick !== undefined) return quick;
   const { default: yargs } = await import('yargs');
   let selection: Selection | undefined;
   const select = (s: Selection): void => {

@@ -43,6 +43,8 @@ export interface PositionalSpec {
   requiredUnless?: string;
   multiple?: boolean;
   default?: string;
+  /** The only accepted values (clap's possible values), shown in help. */
+  values?: string[];
 }
 
 /** Accessors over the parsed, validated arguments of one leaf command. */

@@ -2,12 +2,12 @@
 // package (keys/signing-keys.asc) plus any --signing-key files.
 
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { PublicKey } from 'openpgp';
 import { ContextError, context } from '../util/errors.js';
+import { readResource } from '../util/resources.js';
 
-/** Path of the keyring shipped at the package root (dist/io and src/io are both two levels down). */
-export const BUILTIN_KEYRING = fileURLToPath(new URL('../../keys/signing-keys.asc', import.meta.url));
+/** The keyring shipped at the package root (an asset of the standalone executable). */
+export const BUILTIN_KEYRING = 'keys/signing-keys.asc';
 
 export interface TrustedKeys {
   keys: PublicKey[];
@@ -35,8 +35,8 @@ export async function parseKeyring(data: Buffer): Promise<PublicKey[]> {
   return out;
 }
 
-async function loadKeyring(path: string): Promise<PublicKey[]> {
-  const data = await readFile(path).catch(context(`reading signing key ${path}`));
+async function loadKeyring(path: string, builtin = false): Promise<PublicKey[]> {
+  const data = builtin ? readResource(path) : await readFile(path).catch(context(`reading signing key ${path}`));
   try {
     return await parseKeyring(data);
   } catch (err) {
@@ -46,7 +46,7 @@ async function loadKeyring(path: string): Promise<PublicKey[]> {
 
 /** The built-in keyring plus `extraKeyFiles` (armored or binary public keys). */
 export async function loadTrustedKeys(extraKeyFiles: string[]): Promise<TrustedKeys> {
-  const keys = await loadKeyring(BUILTIN_KEYRING);
+  const keys = await loadKeyring(BUILTIN_KEYRING, true);
   for (const file of extraKeyFiles) keys.push(...(await loadKeyring(file)));
   return { keys };
 }

@@ -1,13 +1,14 @@
-// The version printed by --version and sent in the User-Agent: package.json's.
+// The version printed by --version and sent in the User-Agent: package.json's,
+// baked into the bundle at build time, read from package.json when the
+// sources run directly.
 
-import { readFileSync } from 'node:fs';
+import { bakedPackageVersion, readResource } from './resources.js';
 
 let cached: string | undefined;
 
 export function packageVersion(): string {
   if (cached === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    cached = pkg.version;
+    cached = bakedPackageVersion() ?? (JSON.parse(readResource('package.json').toString('utf8')) as { version: string }).version;
   }
   return cached;
 }

@@ -254,8 +254,9 @@ describe.skipIf(skip)('download, interrupted', () => {
     try {
       const out = outDir();
       const { spawn } = await import('node:child_process');
-      const { CLI } = await import('../helpers/cli.js');
-      const child = spawn(process.execPath, [CLI, 'download', '-u', `${stalling.url}${NAME}`, '-C', out, ...keyArgs()], {
+      const { cliCommand } = await import('../helpers/cli.js');
+      const cmd = cliCommand(['download', '-u', `${stalling.url}${NAME}`, '-C', out, ...keyArgs()]);
+      const child = spawn(cmd.file, cmd.args, {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

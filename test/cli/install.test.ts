@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { cliCommand, runCli } from '../helpers/cli.js';
 import { serveDir } from '../helpers/http-server.js';
 import { copyInto, fixture, tmpDir } from '../helpers/tmp.js';
 
@@ -144,7 +144,8 @@ describe('install into a disk-image file (E8, no post-processing)', () => {
     const server = await serveDir(served, { stallAfterBytes: 4096 });
     const target = disk('interrupted.img');
     try {
-      const child = spawn(process.execPath, [CLI, 'install', '-u', `${server.url}img.raw.xz`, '--signing-key', KEY, target], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const cmd = cliCommand(['install', '-u', `${server.url}img.raw.xz`, '--signing-key', KEY, target]);
+      const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const exit = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -33,9 +33,9 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso reset', () => {
 describe.skipIf(needs({ tools: ['script', 'xz'] }))('TTY refusal', () => {
   it('iso ignition embed -o - to a terminal', async () => {
     const { execFileSync } = await import('node:child_process');
-    const { CLI } = await import('../helpers/cli.js');
+    const { cliShell } = await import('../helpers/cli.js');
     const iso = pristine('embed-areas-2022-09');
-    const cmd = `printf '{"ignition":{"version":"3.3.0"}}' | node ${CLI} iso ignition embed ${iso} -o -; echo "status=$?"`;
+    const cmd = `printf '{"ignition":{"version":"3.3.0"}}' | ${cliShell()} iso ignition embed ${iso} -o -; echo "status=$?"`;
     const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
     expect(out).toContain('Refusing to write binary data to terminal');
     expect(out).toContain('status=1');

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AS_COREOS, runCli } from '../helpers/cli.js';
+import { AS_COREOS, cliShell, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -145,9 +145,8 @@ describe('pxe network wrap | unwrap', () => {
 
 describe.skipIf(needs({ tools: ['script'] }))('binary output to a terminal', () => {
   it('wrap without -o refuses a TTY before reading stdin', () => {
-    const cli = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
     // script(1) gives the command a pseudo-terminal as stdin and stdout; stdin is never read.
-    const out = execFileSync('script', ['-qec', `'${process.execPath}' '${cli}' pxe ignition wrap; echo rc=$?`, '/dev/null'], {
+    const out = execFileSync('script', ['-qec', `${cliShell()} pxe ignition wrap; echo rc=$?`, '/dev/null'], {
       input: '',
       timeout: 20_000,
     }).toString();

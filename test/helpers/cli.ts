@@ -1,12 +1,37 @@
-// Run the built CLI (dist/main.js) the way a user does and capture everything.
+// Run the built CLI the way a user does and capture everything.
+//
+// The CLI under test is `node dist/main.js`, or the file named by
+// NESTOS_INSTALLER_CLI (the standalone executable: `.ci/run` runs the CLI
+// tests against both).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ROOT } from './tmp.js';
 
+/** The bundled bin, dist/main.js. */
 export const CLI = join(ROOT, 'dist', 'main.js');
+
+/** The standalone executable under test, when NESTOS_INSTALLER_CLI names one. */
+export const CLI_EXECUTABLE: string | undefined = process.env['NESTOS_INSTALLER_CLI']
+  ? resolve(ROOT, process.env['NESTOS_INSTALLER_CLI'])
+  : undefined;
+
+/**
+ * Program and leading arguments that run the CLI under test with `args`;
+ * `as` runs it through a symlink of that name (see CliOptions.as).
+ */
+export function cliCommand(args: string[], as?: string): { file: string; args: string[] } {
+  const target = as === undefined ? (CLI_EXECUTABLE ?? CLI) : cliLink(as);
+  return CLI_EXECUTABLE !== undefined ? { file: target, args } : { file: process.execPath, args: [target, ...args] };
+}
+
+/** The CLI under test as a shell command prefix (single-quoted words). */
+export function cliShell(): string {
+  const { file, args } = cliCommand([]);
+  return [file, ...args].map((w) => `'${w}'`).join(' ');
+}
 
 export interface CliResult {
   status: number | null;
@@ -23,17 +48,17 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   /**
-   * Run through a symlink of this name to dist/main.js (`coreos-installer`: the
-   * CoreOS wording and defaults, SPEC E10). Default: dist/main.js itself.
+   * Run through a symlink of this name to the CLI under test (`coreos-installer`:
+   * the CoreOS wording and defaults, SPEC E10). Default: the CLI itself.
    */
   as?: string;
-  /** A command that runs node, e.g. ['unshare', '-n'] (no network). */
+  /** A command that runs the CLI, e.g. ['unshare', '-n'] (no network). */
   prefix?: string[];
 }
 
 let linkDir: string | undefined;
 
-/** `<temp>/<name>` -> dist/main.js, made once per test process and removed at exit. */
+/** `<temp>/<name>` -> the CLI under test, made once per test process and removed at exit. */
 export function cliLink(name: string): string {
   if (linkDir === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'nestos-test-links-'));
@@ -42,19 +67,19 @@ export function cliLink(name: string): string {
   }
   const link = join(linkDir, name);
   try {
-    symlinkSync(CLI, link);
+    symlinkSync(CLI_EXECUTABLE ?? CLI, link);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   return link;
 }
 
-/** Run `node dist/main.js ...args`. Never throws on a non-zero status. */
+/** Run the CLI under test with `args`. Never throws on a non-zero status. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const script = options.as === undefined ? CLI : cliLink(options.as);
-  const [command, ...before] = [...(options.prefix ?? []), process.execPath];
+  const cmd = cliCommand(args, options.as);
+  const [command, ...before] = [...(options.prefix ?? []), cmd.file];
   return new Promise((resolve, reject) => {
-    const child = spawn(command ?? process.execPath, [...before, script, ...args], {
+    const child = spawn(command ?? cmd.file, [...before, ...cmd.args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NESTOS_INSTALLER_DEBUG: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

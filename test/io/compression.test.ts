@@ -1,15 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMember, xzCompress } from '../../src/io/codecs.js';
 import { sniffCompression } from '../../src/io/compression.js';
 import { createStrictDecoder } from '../../src/io/strict-decoder.js';
 import { needs } from '../helpers/env.js';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, fixture } from '../helpers/tmp.js';
 
 const ONE_MIB_ZEROS_SHA256 = createHash('sha256').update(Buffer.alloc(1 << 20)).digest('hex');
@@ -153,16 +154,30 @@ describe('decodeMember (concatenated mode)', () => {
   });
 });
 
-describe('the built module under plain Node (ESM/CJS interop of the codecs)', () => {
-  it.each(['1M.gz', '1M.xz', '1M.zst'])('dist strict decoder decodes %s', (name) => {
+describe('the bundled module under plain Node (ESM/CJS interop of the codecs)', () => {
+  // Bundled alone with the options of dist/main.js, inside the checkout so the
+  // external native packages resolve from node_modules as they do for dist/.
+  let bundle = '';
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(ROOT, 'dist', '.test-decompress-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const { esmOptions } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as {
+      esmOptions(entries: { in: string; out: string }[], outdir: string): object;
+    };
+    const esbuild = await import('esbuild');
+    await esbuild.build(esmOptions([{ in: join(ROOT, 'src', 'io', 'strict-decoder.ts'), out: 'strict-decoder' }], dir));
+    bundle = join(dir, 'strict-decoder.js');
+  });
+
+  it.each(['1M.gz', '1M.xz', '1M.zst'])('bundled strict decoder decodes %s', (name) => {
     const script = `
       import { createReadStream } from 'node:fs';
       import { createHash } from 'node:crypto';
       import { pipeline } from 'node:stream/promises';
-      const { createStrictDecoder } = await import(${JSON.stringify(join(ROOT, 'dist', 'io', 'strict-decoder.js'))});
+      const { createStrictDecoder } = await import(${JSON.stringify('BUNDLE')});
       const h = createHash('sha256');
       await pipeline(createReadStream(process.argv[1]), createStrictDecoder(), async function* (src) { for await (const c of src) h.update(c); });
-      process.stdout.write(h.digest('hex'));`;
+      process.stdout.write(h.digest('hex'));`.replace('"BUNDLE"', JSON.stringify(pathToFileURL(bundle).href));
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, fixture('verify', name)]).toString();
     expect(out).toBe(ONE_MIB_ZEROS_SHA256);
   });

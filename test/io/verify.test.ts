@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResource } from '../../src/util/resources.js';
 import { BUILTIN_KEYRING, loadTrustedKeys, parseKeyring, type TrustedKeys } from '../../src/io/keys.js';
 import { createSignatureVerifier } from '../../src/io/verify.js';
 import { errorChain } from '../../src/util/errors.js';
@@ -36,7 +37,7 @@ beforeAll(async () => {
 
 describe('keys', () => {
   it('the shipped keyring holds every armor block (four Fedora CoreOS keys for now)', async () => {
-    const ids = (await parseKeyring(readFileSync(BUILTIN_KEYRING))).map((k) => k.getKeyID().toHex().toUpperCase());
+    const ids = (await parseKeyring(readResource(BUILTIN_KEYRING))).map((k) => k.getKeyID().toHex().toUpperCase());
     expect(ids).toEqual(['199E2F91FD431D51', '829B606631645531', 'DBFCF71C6D9F90A6', '655A4B02F577861E']);
     expect(keys.keys).toHaveLength(5);
   });
