@@ -10,6 +10,7 @@ import { iso } from './iso.js';
 import { pxe } from './pxe.js';
 import { pack } from './pack.js';
 import { dev } from './dev.js';
+import { completionCommand } from './completion.js';
 
 const family = invokedFamily();
 
@@ -17,5 +18,5 @@ export const ROOT_COMMAND = group({
   name: family.programName,
   about: family.about,
   ...(family.longAbout !== undefined ? { longAbout: family.longAbout } : {}),
-  subcommands: [install, download, listStream, iso, pxe, pack, dev],
+  subcommands: [install, download, listStream, iso, pxe, completionCommand(() => ROOT_COMMAND), pack, dev],
 });
