@@ -2,7 +2,8 @@
 // The binary: parse, run, print the error chain, set the exit status. The
 // only module that touches process.exitCode / process.exit.
 
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROGRAM_NAME } from './util/constants.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './util/constants.js';
+import { invokedFamily } from './util/family.js';
 import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
 import { debugEnabled } from './util/log.js';
 import { installInterruptHandler } from './util/interrupt.js';
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       // Start-up time: the version needs neither the command tables nor the parser.
-      process.stdout.write(`${PROGRAM_NAME} ${packageVersion()}\n`);
+      process.stdout.write(`${invokedFamily().programName} ${packageVersion()}\n`);
       return;
     }
     const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('./cli/index.js'), import('./cli/parse.js')]);

@@ -3,6 +3,7 @@
 // The command is about the CLI itself, so it is wholly declared and handled
 // here; index.ts hands it the finished tree (a getter: no import cycle).
 
+import { invokedFamily } from '../util/family.js';
 import { leaf, type GroupSpec, type LeafSpec } from './spec.js';
 import type { Shell } from './completion-script.js';
 
@@ -18,8 +19,8 @@ export function completionCommand(root: () => GroupSpec): LeafSpec<CompletionCon
     about: 'Print a shell completion script',
     longAbout:
       'Prints a completion script for the given shell on stdout. For bash: ' +
-      'source <(nestos-installer completion bash), or save it as ' +
-      '/usr/share/bash-completion/completions/nestos-installer.',
+      `source <(${invokedFamily().programName} completion bash), or save it as ` +
+      `/usr/share/bash-completion/completions/${invokedFamily().programName}.`,
     options: [],
     positionals: [{ name: 'SHELL', help: 'Shell to complete for', required: true, values: [...SHELLS] }],
     toConfig: (a) => ({ shell: a.positional('SHELL') as Shell }),

@@ -14,9 +14,16 @@ export interface ManPage {
   text: string;
 }
 
-/** Escape text for roff: backslashes, hyphens that are not hyphenation points, leading control characters. */
+/**
+ * Escape text for roff: backslashes, hyphens that are not hyphenation points,
+ * non-ASCII characters (as \[uXXXX]: groff reads its input as Latin-1),
+ * leading control characters.
+ */
 function roff(text: string): string {
-  const escaped = text.replace(/\\/g, '\\e').replace(/-/g, '\\-');
+  const escaped = text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`);
   return escaped.replace(/^([.'])/gm, '\\&$1');
 }
 
@@ -99,7 +106,7 @@ export function renderManPage(path: string[], spec: CommandSpec, version: string
   const lines = [...header(path, version), '.SH NAME', `${roff(name)} \\- ${roff(spec.about)}`];
   lines.push('.SH SYNOPSIS', roff(usageLine(path, spec)));
   lines.push('.SH DESCRIPTION', roff(spec.about));
-  if (spec.kind === 'leaf' && spec.longAbout) lines.push('.PP', roff(spec.longAbout));
+  if (spec.longAbout) lines.push('.PP', roff(spec.longAbout));
   lines.push(...(spec.kind === 'leaf' ? leafSections(spec) : groupSections(path, spec, path.length === 1)));
   if (path.length > 1) lines.push('.SH SEE ALSO', `${bold(pageName(path.slice(0, -1)))}(${MAN_SECTION})`);
   lines.push('.SH VERSION', `v${roff(version)}`);

@@ -271,7 +271,7 @@ interface YargsLike {
 export function quickInvocation(root: GroupSpec, argv: string[], version: string): Invocation | undefined {
   const last = argv[argv.length - 1];
   if (argv.length === 1 && (last === '--version' || last === '-V')) {
-    return { kind: 'print', text: `${PROGRAM_NAME} ${version}\n`, stream: 'stdout', exitCode: 0 };
+    return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
   }
   if (last !== '--help' && last !== '-h') return undefined;
   const path = [root.name];

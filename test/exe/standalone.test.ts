@@ -5,8 +5,8 @@
 // Needs root (unshare -m, mounts, loop devices).
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../helpers/env.js';
 import { buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
@@ -37,13 +37,13 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
   let image: MetalImage;
 
   /** Run the copied executable inside `unshare -m` with the hidden directories under empty tmpfs mounts. */
-  function run(args: string[], input = ''): Run {
+  function run(args: string[], input = '', program = bin): Run {
     const hide = hiddenDirs()
       .map((d) => `mount -t tmpfs -o size=1m,mode=0755 nestos-hidden '${d}'`)
       .concat(`mount --bind /dev/null '${process.execPath}'`)
       .join(' && ');
     const script = `${hide} && cd "$(dirname "$1")" && exec "$@"`;
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bin, ...args], {
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', program, ...args], {
       cwd: work,
       input,
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: work, LANG: 'C.UTF-8' },
@@ -86,6 +86,17 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     expect(r.out).toBe(`nestos-installer ${version}\n`);
     expect(r.status).toBe(0);
+  });
+
+  it('a coreos-installer link to the executable speaks CoreOS (invokedFamily() under SEA)', () => {
+    const link = join(dirname(bin), 'coreos-installer');
+    if (!existsSync(link)) symlinkSync(EXE_NAME, link);
+    const version = run(['--version'], '', link);
+    expect(version.out).toMatch(/^coreos-installer \d+\.\d+\.\d+/);
+    const help = run(['--help'], '', link);
+    expect(help.out.split('\n')[0]).toBe('Installer for Fedora CoreOS and RHEL CoreOS');
+    expect(help.out).toContain('Usage: coreos-installer <COMMAND>');
+    expect(run(['--help']).out.split('\n')[0]).toBe('Installer for NestOS');
   });
 
   it('pxe ignition wrap: an xz (CRC32) cpio holding the config, unwrapped back byte for byte', () => {
