@@ -127,6 +127,20 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
     }
   });
 
+  it('loads the codecs from a private temp file that is gone at once; a noexec TMPDIR falls back', () => {
+    const xz = join(work, 'initrd.cpio.xz');
+    const tmp = join(work, 'private-tmp');
+    mkdirSync(tmp, { recursive: true });
+    // In the namespace: TMPDIR on a fresh tmpfs, listed after the run; then on a noexec tmpfs.
+    const script =
+      `mount -t tmpfs -o size=16m nestos-tmp '${tmp}' && TMPDIR='${tmp}' "$1" dev show initrd '${xz}' && ls -A '${tmp}' && echo END && ` +
+      `umount '${tmp}' && mount -t tmpfs -o size=16m,noexec nestos-tmp '${tmp}' && TMPDIR='${tmp}' "$1" dev show initrd '${xz}'`;
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', bin], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('config.ign\netc/hello\nEND\nconfig.ign\netc/hello\n');
+    expect(r.status).toBe(0);
+  });
+
   it('iso ignition embed, then show', () => {
     const iso = join(work, 'live.iso');
     copyFileSync(pristineIso('embed-areas-2022-09'), iso);
