@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, buildSea, nativeAddonFiles } from './build.mjs';
+import { ROOT, buildSea, nativeAddonFiles, workerEntries } from './build.mjs';
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -29,6 +29,8 @@ export async function buildExe() {
     assets: {
       ...nativeAddonFiles(),
       'keys/signing-keys.asc': join(ROOT, 'keys', 'signing-keys.asc'),
+      // Worker threads start from their code (new Worker(code, { eval: true })).
+      ...Object.fromEntries(workerEntries().map((w) => [`workers/${w.out}.js`, join(seaDir, `${w.out}.cjs`)])),
     },
   };
   const configFile = join(seaDir, 'sea-config.json');

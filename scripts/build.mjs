@@ -12,7 +12,7 @@
 //
 // Type checking is separate (`tsc --noEmit` in `npm test`).
 
-import { readFileSync, rmSync, chmodSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -29,7 +29,7 @@ export const NATIVE_PACKAGES = ['node-liblzma', 'zstd-napi'];
  * directly in dist/, so that URL resolves to the file emitted here.
  */
 export function workerEntries() {
-  return [];
+  return [{ in: join(ROOT, 'src', 'io', 'codec', 'xz-worker.ts'), out: 'xz-worker' }];
 }
 
 const common = {
@@ -154,11 +154,21 @@ export async function buildEsm() {
   return result;
 }
 
+/** The executable's script cannot import() at all (no dynamic import callback in Node 20's SEA). */
+function refuseDynamicImports(outdir) {
+  for (const name of readdirSync(outdir).filter((n) => n.endsWith('.cjs'))) {
+    const left = readFileSync(join(outdir, name), 'utf8').match(/\bimport\(\s*["'][^"']+["']\s*\)/g);
+    if (left) throw new Error(`${name}: import() left in the executable's script (${left.join(', ')}); use a static import`);
+  }
+}
+
 export async function buildSea() {
   const outdir = join(ROOT, 'dist', 'sea');
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const entryPoints = [{ in: join(ROOT, 'src', 'main.ts'), out: 'main' }, ...workerEntries()];
+  // Each entry (main and every worker) becomes one self-contained script;
+  // scripts/build-exe.mjs carries the workers as assets "workers/<name>.js".
   await esbuild.build({
     ...common,
     entryPoints,
@@ -182,6 +192,7 @@ export async function buildSea() {
       'import.meta.url': '__nestosImportMetaUrl',
     },
   });
+  refuseDynamicImports(outdir);
   return outdir;
 }
 

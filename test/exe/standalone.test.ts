@@ -5,6 +5,7 @@
 // Needs root (unshare -m, mounts, loop devices).
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,18 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('config.ign\netc/hello\nEND\nconfig.ign\netc/hello\n');
     expect(r.status).toBe(0);
+  });
+
+  it('a multi-block xz (parallel decoding on worker threads carried as assets) installs byte for byte', () => {
+    const raw = join(work, 'multi.raw');
+    writeFileSync(raw, randomBytes(12 << 20));
+    execFileSync('xz', ['-T2', '--block-size=2MiB', '-1', '-k', '-f', raw]);
+    const disk = join(work, 'multi-disk.img');
+    execFileSync('truncate', ['-s', '16M', disk]);
+    const r = run(['install', '-f', `${raw}.xz`, '--insecure', disk]);
+    expect(r.stderr).toContain('Install complete.');
+    expect(r.status).toBe(0);
+    expect(fileSha256(disk, 0, 12 << 20)).toBe(fileSha256(raw));
   });
 
   it('iso ignition embed, then show', () => {

@@ -23,7 +23,8 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
-import type { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { isStandalone, seaAsset } from '../../util/resources.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { XZ_EOF, XZ_FOOTER_MAGIC } from '../compression.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
@@ -49,19 +50,17 @@ export function defaultWorkers(): number {
 }
 
 /**
- * The worker script. Under tsc it sits next to this file; a bundled CLI
- * (dist/main.js) must emit it beside the bundle; the tests run this file from
- * src/ and use the built one in dist/.
+ * The worker script: dist/xz-worker.js beside the bundle's chunks
+ * (scripts/build.mjs workerEntries()); the tests run this file from src/ and
+ * use the built one in dist/. The standalone executable carries it as an
+ * asset and starts it from its code.
  */
-function workerUrl(): URL {
-  const candidates = [
-    new URL('./xz-worker.js', import.meta.url),
-    new URL('./io/codec/xz-worker.js', import.meta.url),
-    new URL('../../../dist/io/codec/xz-worker.js', import.meta.url),
-  ];
+function workerScript(): [string | URL, WorkerOptions] {
+  if (isStandalone()) return [seaAsset('workers/xz-worker.js').toString('utf8'), { eval: true }];
+  const candidates = [new URL('./xz-worker.js', import.meta.url), new URL('../../../dist/xz-worker.js', import.meta.url)];
   const found = candidates.find((url) => existsSync(fileURLToPath(url)));
   if (found === undefined) throw new Error('xz: worker script xz-worker.js not found');
-  return found;
+  return [found, {}];
 }
 
 interface Job {
@@ -83,7 +82,7 @@ class WorkerPool {
   ) {}
 
   private spawn(): Worker {
-    const worker = new this.WorkerClass(workerUrl());
+    const worker = new this.WorkerClass(...workerScript());
     worker.on('message', (r: XzResult) => {
       const cb = this.callbacks.get(r.id);
       this.callbacks.delete(r.id);
@@ -193,7 +192,7 @@ class ParallelXzDecoder implements MemberDecoder {
       if (first === undefined && this.indexStart < 0) return 0;
       if (!this.worthIt(first)) return this.fallBack(input.subarray(used));
       this.mode = 'parallel';
-      const { Worker } = await import('node:worker_threads');
+      // A static import: the standalone executable's script cannot import() (this module is a lazy chunk anyway).
       this.pool = new WorkerPool(Worker, this.opts.workers);
     }
     await this.dispatchReady();
