@@ -133,11 +133,21 @@ describe('streaming verification with the fixtures (SPEC 7.3)', () => {
         this.push(pulled < 10_000 ? Buffer.alloc(1024) : null);
       },
     });
-    const slow = new Writable({ highWaterMark: 1, write: (_c, _e, cb) => setTimeout(cb, 1) });
-    const done = pipeline(source, verifier.transform, slow);
-    await new Promise((r) => setTimeout(r, 100));
+    // The reader takes one chunk and then stalls: without backpressure the
+    // source would be drained whole (10,000 pulls), however fast the machine.
+    let release: (() => void) | undefined;
+    const stalled = new Writable({ highWaterMark: 1, write: (_c, _e, cb) => (release = cb) });
+    const done = pipeline(source, verifier.transform, stalled);
+    // Wait until pulling has stopped: unchanged over many turns of the event loop.
+    for (let last = -1, same = 0; same < 50; ) {
+      await new Promise((r) => setImmediate(r));
+      same = pulled === last ? same + 1 : 0;
+      last = pulled;
+    }
+    expect(release).toBeDefined();
     expect(pulled).toBeLessThan(200);
     source.destroy();
+    release?.();
     await done.catch(() => undefined);
   });
 });
