@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
-import { ISO_FIXTURES, fileScopedDir, isoCopy, pristineIso, sha256, type IsoFixture } from '../live/fixture-iso.js';
+import { ISO_FIXTURES, runCacheDir, isoCopy, pristineIso, sha256, type IsoFixture } from '../live/fixture-iso.js';
 import { buildNestosIso } from '../live/build-iso.js';
 
 export const NESTOS = 'nestos-xorriso';
@@ -16,7 +16,7 @@ let built: string | undefined;
 /** The pristine image of a fixture or of our own xorriso layout (built once per test file). */
 export function pristine(name: IsoUnderTest): string {
   if (name !== NESTOS) return pristineIso(name);
-  built ??= buildNestosIso(fileScopedDir('nestos-xorriso-')).path;
+  built ??= buildNestosIso(runCacheDir('nestos-xorriso-')).path;
   return built;
 }
 

@@ -3,8 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
@@ -34,21 +33,32 @@ export const NETWORK_FIXTURES = ISO_FIXTURES.filter((f) => f >= 'embed-areas-202
 let pristineDir: string | undefined;
 
 /**
- * A directory for the whole test file (caches shared across describes; tmpDir()
- * would be removed when the first describe that called it ends).
+ * A directory for caches kept for the whole run (shared across describes and
+ * files): it lives under the run's temp root and goes at the run's teardown
+ * (test/global-setup.ts), whether the tests passed or not.
  */
-export function fileScopedDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+export function runCacheDir(prefix: string): string {
+  const cache = join(cacheRoot(), 'cache');
+  mkdirSync(cache, { recursive: true });
+  return mkdtempSync(join(cache, prefix));
 }
 
-/** Path of the pristine decompressed fixture (never mutate it). */
+function cacheRoot(): string {
+  const root = process.env['NESTOS_TEST_RUN_ROOT'];
+  if (root === undefined) throw new Error('NESTOS_TEST_RUN_ROOT is unset: run the tests through vitest (test/global-setup.ts)');
+  return root;
+}
+
+/** Path of the pristine decompressed fixture (never mutate it), decompressed once per run. */
 export function pristineIso(name: IsoFixture): string {
-  pristineDir ??= fileScopedDir('nestos-iso-pristine-');
+  pristineDir ??= join(cacheRoot(), 'cache', 'pristine');
   const path = join(pristineDir, `${name}.iso`);
   if (!existsSync(path)) {
-    writeFileSync(path, execFileSync('xz', ['-dc', fixture('iso', `${name}.iso.xz`)], { maxBuffer: 64 << 20 }));
+    mkdirSync(pristineDir, { recursive: true });
+    // Workers share the cache: write a private file, then rename it into place.
+    const part = `${path}.${process.pid}.part`;
+    writeFileSync(part, execFileSync('xz', ['-dc', fixture('iso', `${name}.iso.xz`)], { maxBuffer: 64 << 20 }));
+    renameSync(part, path);
   }
   return path;
 }
