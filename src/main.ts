@@ -2,11 +2,11 @@
 // The binary: parse, run, print the error chain, set the exit status. The
 // only module that touches process.exitCode / process.exit.
 
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './util/constants.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './util/constants.js';
 import { invokedFamily } from './util/family.js';
 import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
 import { debugEnabled } from './util/log.js';
-import { installInterruptHandler } from './util/interrupt.js';
+import { installInterruptHandler, interruptExitCode } from './util/interrupt.js';
 import { packageVersion } from './util/version.js';
 
 /** A closed stdout pipe ends the program quietly, like the default SIGPIPE (SPEC 0.3). */
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(formatErrorChain(err));
     if (debugEnabled() && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
-    process.exitCode = isInterrupted(err) ? EXIT_INTERRUPTED : EXIT_FAILURE;
+    process.exitCode = isInterrupted(err) ? interruptExitCode() : EXIT_FAILURE;
   }
 }
 

@@ -1,7 +1,8 @@
 // `iso extract pxe` (SPEC 4.12): copy the files of IMAGES/PXEBOOT out of a
 // live ISO as `<ISO stem>-<lower-cased name>`, streamed in 256 KiB blocks.
 
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyRange, readFullyAt, writeFully } from '../io/file-io.js';
@@ -10,8 +11,9 @@ import type { IsoFs } from '../iso9660/iso-fs.js';
 import { openIso, openLiveIso } from '../live/live-output.js';
 import { customizedIsoError, fixMinimalIsoKargs, readMinisoData } from '../live/minimal-iso.js';
 import { unpackMiniso } from '../live/miniso-unpack.js';
-import { createAtomicFile } from '../util/atomic-file.js';
+import { createAtomicFile, createExclusiveFile } from '../util/atomic-file.js';
 import { BUFFER_SIZE } from '../util/constants.js';
+import { makeDirectories } from '../util/dirs.js';
 import { context, withContext } from '../util/errors.js';
 import { invokedFamily } from '../util/family.js';
 import { interruptSignal } from '../util/interrupt.js';
@@ -38,7 +40,7 @@ export async function isoExtractPxe(config: IsoExtractPxeConfig): Promise<void> 
   try {
     const pxeboot = await withContext(invokedFamily().unrecognizedIso, () => live.iso.getPath(PXEBOOT_DIR));
     if (pxeboot.kind !== 'directory') throw new Error(`entry ${pxeboot.name} is a file`);
-    await mkdir(config.outputDir, { recursive: true }).catch(context(`creating directory ${config.outputDir}`));
+    await makeDirectories(config.outputDir).catch(context(`creating directory ${config.outputDir}`));
     const prefix = `${rustFileStem(config.input) ?? ''}-`;
     for (const record of await live.iso.listDirectory(pxeboot)) {
       if (record.kind !== 'file') continue;
@@ -66,7 +68,7 @@ export async function isoExtractMinimalIso(config: IsoExtractMinimalIsoConfig): 
     }
     const data = await readMinisoData(live.iso, full.family);
     // For stdout the temporary file lives in TMPDIR and is never published.
-    const target = toStdout ? join(tmpdir(), 'minimal.iso') : config.output;
+    const target = toStdout ? join(tmpdir(), `minimal-${randomBytes(6).toString('hex')}.iso`) : config.output;
     const file = await createAtomicFile(target, { noClobber: true, mode: 0o600, persistContext: false });
     try {
       let position = 0;
@@ -108,15 +110,14 @@ async function copyFileToStdout(path: string): Promise<void> {
   }
 }
 
-/** Exclusive create, so nothing is overwritten; a partial copy is removed. */
+/** Exclusive create, so nothing is overwritten; the file appears only when complete. */
 async function copyFileFromIso(iso: IsoFs, file: IsoFile, path: string): Promise<void> {
-  const out = await open(path, 'wx').catch(context(`opening ${path}`));
+  // Complete or not at all: a temporary file linked into place (removed on error or interrupt).
+  const out = await createExclusiveFile(path);
   try {
-    await copyRange(iso.handle, recordOffset(file), file.length, out, 0);
-    await out.close();
-  } catch (err) {
-    await out.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
-    throw err;
+    await copyRange(iso.handle, recordOffset(file), file.length, out.handle, 0).catch(context(`writing ${path}`));
+    await out.commit();
+  } finally {
+    await out.discard();
   }
 }

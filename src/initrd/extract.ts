@@ -2,15 +2,15 @@
 // never outside it: absolute names and ".." components are refused, parent
 // directories are created one component at a time and must be real
 // directories (a symlink placed by the existing tree or an earlier member is
-// refused), and files are created exclusively without following symlinks.
+// refused), and files are created exclusively without following symlinks,
+// complete or not at all.
 
-import { constants } from 'node:fs';
-import { lstat, mkdir, open } from 'node:fs/promises';
-import { CliError, ContextError, context, hasErrorCode } from '../util/errors.js';
+import { lstat, mkdir } from 'node:fs/promises';
+import { createNewFile } from '../util/atomic-file.js';
+import { makeDirectories } from '../util/dirs.js';
+import { CliError, ContextError, hasErrorCode } from '../util/errors.js';
 import type { Initrd } from './initrd.js';
 import { hasTraversal, rustJoin } from '../util/paths.js';
-
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 async function ensureDirectory(path: string): Promise<void> {
   try {
@@ -41,7 +41,7 @@ export async function extractMembers(
     const parents = components.slice(0, -1);
     const parentPath = parents.length > 0 ? rustJoin(directory, parents.join('/')) : directory;
     try {
-      await mkdir(directory, { recursive: true });
+      await makeDirectories(directory);
       let cur = directory;
       for (const component of parents) {
         cur = rustJoin(cur, component);
@@ -50,11 +50,7 @@ export async function extractMembers(
     } catch (err) {
       throw new ContextError(`creating ${parentPath}`, err);
     }
-    const fh = await open(out, CREATE_FLAGS, 0o666).catch(context(`opening ${out}`));
-    try {
-      await fh.writeFile(initrd.get(name) ?? Buffer.alloc(0)).catch(context(`writing ${out}`));
-    } finally {
-      await fh.close();
-    }
+    // link(2) never follows a symlink at `out`, and the name appears only when complete.
+    await createNewFile(out, initrd.get(name) ?? Buffer.alloc(0));
   }
 }

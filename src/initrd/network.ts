@@ -1,8 +1,10 @@
 // NetworkManager keyfiles in an initrd, shared by `pxe network` and
 // `iso network` (SPEC 4.8 embed step 5 and extract, 5.3, 5.4).
 
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { CliError, context } from '../util/errors.js';
+import { lstat, readFile } from 'node:fs/promises';
+import { createNewFile, existsError } from '../util/atomic-file.js';
+import { makeDirectories } from '../util/dirs.js';
+import { CliError, ContextError, context } from '../util/errors.js';
 import { anyOf, compileGlob, type GlobPattern } from '../util/glob.js';
 import { FAMILIES, type OsFamily } from '../util/family.js';
 import type { Initrd } from './initrd.js';
@@ -47,7 +49,20 @@ export async function writeNetworkSettings(
   const names = initrd.find(filter);
   if (names.length === 0) throw new CliError('No embedded network settings.');
   if (directory !== undefined) {
-    await mkdir(directory, { recursive: true }).catch(context(`creating ${directory}`));
+    await makeDirectories(directory).catch(context(`creating ${directory}`));
+    // Refuse before writing anything: an existing file, or two keyfiles with one basename.
+    const seen = new Set<string>();
+    for (const member of names) {
+      const path = rustJoin(directory, rustFileName(member) ?? member);
+      if (seen.has(path)) throw new ContextError(`opening ${path}`, existsError(path));
+      await lstat(path).then(
+        () => {
+          throw new ContextError(`opening ${path}`, existsError(path));
+        },
+        () => undefined,
+      );
+      seen.add(path);
+    }
   }
   let first = true;
   for (const member of names) {
@@ -55,12 +70,7 @@ export async function writeNetworkSettings(
     const name = rustFileName(member) ?? member;
     if (directory !== undefined) {
       const path = rustJoin(directory, name);
-      const fh = await open(path, 'wx', 0o666).catch(context(`opening ${path}`));
-      try {
-        await fh.writeFile(data).catch(context(`writing ${path}`));
-      } finally {
-        await fh.close();
-      }
+      await createNewFile(path, data);
       await write(`${path}\n`);
     } else {
       await write(`${first ? '' : '\n'}########## ${name} ##########\n`);

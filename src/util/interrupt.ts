@@ -1,11 +1,18 @@
-// Ctrl-C: long operations (install, download) clean up before exiting 130;
-// anything else exits at once, as without a handler.
+// Ctrl-C and SIGTERM. Long operations (install, download) that asked for
+// interruptSignal() clean up before exiting; anything else exits at once, as
+// without a handler, but first removes the temporary files registered with
+// removeOnExit() (atomic outputs), so an interrupt never leaves one behind.
 
+import { unlinkSync } from 'node:fs';
 import { InterruptedError } from './errors.js';
 import { EXIT_INTERRUPTED } from './constants.js';
 
 const controller = new AbortController();
 let watched = false;
+const EXIT_TERMINATED = 143;
+const EXIT_HANGUP = 129;
+let exitCode = EXIT_INTERRUPTED;
+const pending = new Set<string>();
 
 /** The signal a cleanup-aware operation passes to its pipeline. */
 export function interruptSignal(): AbortSignal {
@@ -18,10 +25,44 @@ export function throwIfInterrupted(): void {
   if (controller.signal.aborted) throw new InterruptedError();
 }
 
-/** Called once by main.ts. A second Ctrl-C always exits at once. */
+/** The exit status for an interrupted run: 130 for SIGINT, 143 for SIGTERM. */
+export function interruptExitCode(): number {
+  return exitCode;
+}
+
+/** Delete `path` if the process is interrupted before forgetOnExit(path). */
+export function removeOnExit(path: string): void {
+  pending.add(path);
+}
+
+export function forgetOnExit(path: string): void {
+  pending.delete(path);
+}
+
+function removePending(): void {
+  for (const path of pending) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+  pending.clear();
+}
+
+/** Called once by main.ts. A second interrupt always exits at once. */
 export function installInterruptHandler(): void {
-  process.on('SIGINT', () => {
-    if (!watched || controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+  const onSignal = (code: number) => () => {
+    exitCode = code;
+    if (!watched || controller.signal.aborted) {
+      removePending();
+      process.exit(code);
+    }
     controller.abort(new InterruptedError());
-  });
+  };
+  process.on('SIGINT', onSignal(EXIT_INTERRUPTED));
+  process.on('SIGTERM', onSignal(EXIT_TERMINATED));
+  process.on('SIGHUP', onSignal(EXIT_HANGUP));
+  // Any other way out (an error path that forgot a discard) still removes them.
+  process.on('exit', removePending);
 }

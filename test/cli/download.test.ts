@@ -249,7 +249,10 @@ function fmt(n: number): string {
 }
 
 describe.skipIf(skip)('download, interrupted', () => {
-  it('Ctrl-C during the transfer exits 130 and leaves no temporary file', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s during the transfer exits %i and leaves no temporary file', async (signal, code) => {
     const stalling = await serveDir(srv, { stallAfterBytes: 1_200_000 });
     try {
       const out = outDir();
@@ -268,13 +271,29 @@ describe.skipIf(skip)('download, interrupted', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
       expect(readdirSync(out)[0]).toMatch(/^\.nestos-installer-temp-/);
-      child.kill('SIGINT');
+      child.kill(signal);
       const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(status).toBe(130);
+      expect(status).toBe(code);
       expect(stderr).toContain('Error: interrupted\n');
       expect(readdirSync(out)).toEqual([]);
     } finally {
       await stalling.close();
+    }
+  });
+});
+
+describe.skipIf(skip || needs({ root: true, tools: ['mount', 'umount'] }))('download, disk full', () => {
+  it('-C on a full file system: a clear error and no partial file', async () => {
+    const full = join(dir, 'full');
+    mkdirSync(full);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full]);
+    try {
+      const r = await runCli(['download', '-u', `${server.url}${NAME}`, '-C', full, ...keyArgs()], { env: env() });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('No space left on device (os error 28)');
+      expect(readdirSync(full)).toEqual([]);
+    } finally {
+      execFileSync('umount', [full]);
     }
   });
 });

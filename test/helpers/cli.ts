@@ -4,11 +4,10 @@
 // NESTOS_INSTALLER_CLI (the standalone executable: `.ci/run` runs the CLI
 // tests against both).
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT } from './tmp.js';
+import { ROOT, runCacheDir } from './tmp.js';
 
 /** The bundled bin, dist/main.js. */
 export const CLI = join(ROOT, 'dist', 'main.js');
@@ -58,13 +57,9 @@ export interface CliOptions {
 
 let linkDir: string | undefined;
 
-/** `<temp>/<name>` -> the CLI under test, made once per test process and removed at exit. */
+/** `<run cache>/<name>` -> dist/main.js, made once per test process; removed with the run's temp root. */
 export function cliLink(name: string): string {
-  if (linkDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'nestos-test-links-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    linkDir = dir;
-  }
+  linkDir ??= runCacheDir('nestos-test-links-');
   const link = join(linkDir, name);
   try {
     symlinkSync(CLI_EXECUTABLE ?? CLI, link);
@@ -76,14 +71,19 @@ export function cliLink(name: string): string {
 
 /** Run the CLI under test with `args`. Never throws on a non-zero status. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+/** Start the CLI and return the child (to signal it) and its result. */
+export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const cmd = cliCommand(args, options.as);
   const [command, ...before] = [...(options.prefix ?? []), cmd.file];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command ?? cmd.file, [...before, ...cmd.args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NESTOS_INSTALLER_DEBUG: '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  const child = spawn(command ?? cmd.file, [...before, ...cmd.args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NESTOS_INSTALLER_DEBUG: '', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -96,5 +96,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+  return { child, done };
 }
+
 export const AS_COREOS = { as: 'coreos-installer' } as const;

@@ -1,6 +1,6 @@
 // Temporary directories removed after the test file.
 
-import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename, resolve } from 'node:path';
 import { afterAll, onTestFinished } from 'vitest';
@@ -34,4 +34,21 @@ export function copyInto(dir: string, file: string, name = basename(file)): stri
   const dest = join(dir, name);
   copyFileSync(file, dest);
   return dest;
+}
+
+/**
+ * A directory for caches kept for the whole run (shared across describes and
+ * files): it lives under the run's temp root and goes at the run's teardown
+ * (test/global-setup.ts), whether the tests passed or not.
+ */
+export function runCacheDir(prefix: string): string {
+  const cache = join(cacheRoot(), 'cache');
+  mkdirSync(cache, { recursive: true });
+  return mkdtempSync(join(cache, prefix));
+}
+
+export function cacheRoot(): string {
+  const root = process.env['NESTOS_TEST_RUN_ROOT'];
+  if (root === undefined) throw new Error('NESTOS_TEST_RUN_ROOT is unset: run the tests through vitest (test/global-setup.ts)');
+  return root;
 }

@@ -3,11 +3,13 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
-import { fixture } from '../helpers/tmp.js';
+import { cacheRoot, fixture, runCacheDir } from '../helpers/tmp.js';
+
+export { runCacheDir };
 
 export const ISO_FIXTURES = [
   'embed-areas-2020-09',
@@ -31,23 +33,6 @@ export const KARG_FIXTURES = ISO_FIXTURES.filter((f) => f !== 'embed-areas-2020-
 export const NETWORK_FIXTURES = ISO_FIXTURES.filter((f) => f >= 'embed-areas-2021-12');
 
 let pristineDir: string | undefined;
-
-/**
- * A directory for caches kept for the whole run (shared across describes and
- * files): it lives under the run's temp root and goes at the run's teardown
- * (test/global-setup.ts), whether the tests passed or not.
- */
-export function runCacheDir(prefix: string): string {
-  const cache = join(cacheRoot(), 'cache');
-  mkdirSync(cache, { recursive: true });
-  return mkdtempSync(join(cache, prefix));
-}
-
-function cacheRoot(): string {
-  const root = process.env['NESTOS_TEST_RUN_ROOT'];
-  if (root === undefined) throw new Error('NESTOS_TEST_RUN_ROOT is unset: run the tests through vitest (test/global-setup.ts)');
-  return root;
-}
 
 /** Path of the pristine decompressed fixture (never mutate it), decompressed once per run. */
 export function pristineIso(name: IsoFixture): string {
