@@ -3,7 +3,7 @@
 
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ContextError } from '../util/errors.js';
 import { debug } from '../util/log.js';
@@ -61,7 +61,22 @@ export async function inspectTarget(path: string): Promise<Target> {
   const st = await stat(canonical).catch((err: unknown) => {
     throw new ContextError(`getting sector size of ${path}`, err);
   });
-  if (st.isBlockDevice()) return { path, canonical, kind: 'block' };
+  if (st.isBlockDevice()) {
+    // An unattached loop device (or a drive without a medium) has size 0: say so
+    // now rather than let lsblk fail later with a bare status.
+    const major = Math.floor(st.rdev / 256) & 0xfff;
+    const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
+    const sectors = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8').catch(() => undefined);
+    if (sectors?.trim() === '0') {
+      throw new ContextError(`getting sector size of ${path}`, new CliError(`${path} has no medium (size 0; an unattached loop device?)`));
+    }
+    // Writing a disk image into a partition would leave neither a bootable disk
+    // nor the partition's data; refused before anything is read or written.
+    if (existsSync(`/sys/dev/block/${major}:${minor}/partition`)) {
+      throw new ContextError(`getting sector size of ${path}`, new CliError(`${path} is a partition, not a whole disk`));
+    }
+    return { path, canonical, kind: 'block' };
+  }
   if (st.isFile()) return { path, canonical, kind: 'file' };
   throw new ContextError(`getting sector size of ${path}`, new CliError(`"${path}" is not a block device`));
 }
@@ -107,11 +122,16 @@ export async function tryRereadOnce(dev: string): Promise<CliError | undefined> 
 
 /** Ask the kernel to match its partitions to the table (BLKPG); kernels without GPT parsing need it. */
 export async function partxUpdate(dev: string): Promise<void> {
-  try {
-    await runTool('partx', ['-u', dev]);
-  } catch (err) {
-    // An empty or absent table makes partx complain ("range <1:0>"); the partitions are gone all the same.
-    debug(`partx -u ${dev}: ${err instanceof Error ? err.message : String(err)}`);
+  // -u updates and removes partitions but never adds one the kernel does not
+  // know yet (a saved partition restored after a failure): -a adds those.
+  for (const flag of ['-u', '-a']) {
+    try {
+      await runTool('partx', [flag, dev]);
+    } catch (err) {
+      // An empty or absent table makes partx complain ("range <1:0>"), and -a
+      // reports partitions that already exist; the table is current all the same.
+      debug(`partx ${flag} ${dev}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }
 

@@ -12,6 +12,8 @@ const REVISION = Buffer.from([0, 0, 1, 0]);
 const HEADER_SIZE = 92;
 export const ENTRY_COUNT = 128;
 export const ENTRY_SIZE = 128;
+/** Largest entry size accepted (a corrupt field could ask for gigabytes). */
+const MAX_ENTRY_SIZE = 4096;
 
 export interface GptHeader {
   currentLba: number;
@@ -153,8 +155,17 @@ async function readWithSectorSize(reader: SectorReader, sectorSize: number): Pro
       throw new GptError(`could not read primary header (${text(primary)}) nor backup header (${text(backup)})`);
     }
   }
-  if (header.entrySize < ENTRY_SIZE || header.entryCount > 4096) throw new GptError('invalid partition entry size');
-  const array = await reader.read(header.entryLba * sectorSize, header.entryCount * header.entrySize);
+  // UEFI: entries are 128 * 2^n bytes; bounding size and count bounds the array read.
+  const { entrySize, entryCount } = header;
+  if (entrySize < ENTRY_SIZE || entrySize > MAX_ENTRY_SIZE || (entrySize & (entrySize - 1)) !== 0) {
+    throw new GptError('invalid partition entry size');
+  }
+  if (entryCount > 4096) throw new GptError('invalid partition entry count');
+  const arrayOffset = header.entryLba * sectorSize;
+  if (!Number.isSafeInteger(arrayOffset) || arrayOffset + entryCount * entrySize > reader.length) {
+    throw new GptError('partition entry array lies beyond the end of the disk');
+  }
+  const array = await reader.read(arrayOffset, entryCount * entrySize);
   const entries = parseEntries(header, array, header.entryCrc);
   const { entryCrc: _crc, ...plain } = header;
   return { sectorSize, header: plain, entries };

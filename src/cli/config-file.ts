@@ -91,11 +91,42 @@ export async function readConfigFile(path: string, options: OptionSpec[]): Promi
     throw new ContextError(`opening config file ${path}`, err);
   });
   try {
-    const { parse } = await import('yaml');
-    return valuesFromYaml(parse(text, { schema: 'failsafe' }) as unknown, options);
+    return await parseConfigText(text, options);
   } catch (err) {
     throw new ContextError(`parsing config file ${path}`, err);
   }
+}
+
+/** serde_yaml's limit; a config file is two levels deep. */
+const MAX_DEPTH = 128;
+
+/**
+ * Parse one config file's text (failsafe schema: every scalar is text). YAML
+ * warnings (an unknown tag) are errors, never printed by the library, and
+ * nesting past MAX_DEPTH is refused before the library recurses into it.
+ */
+export async function parseConfigText(text: string, options: OptionSpec[]): Promise<InstallValues> {
+  if (nestingDepth(text) > MAX_DEPTH) throw new CliError('recursion limit exceeded');
+  const { parseDocument } = await import('yaml');
+  const doc = parseDocument(text, { schema: 'failsafe', prettyErrors: false, logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem !== undefined) throw new CliError(problem.message.split('\n')[0] ?? problem.message);
+  return valuesFromYaml(doc.toJS({ maxAliasCount: 100 }) as unknown, options);
+}
+
+/** An upper bound of the nesting of flow collections and indentation levels. */
+function nestingDepth(text: string): number {
+  let flow = 0;
+  let max = 0;
+  for (const line of text.split('\n')) {
+    const indent = /^[ -]*/.exec(line)?.[0].length ?? 0;
+    max = Math.max(max, indent / 2);
+    for (const c of line) {
+      if (c === '[' || c === '{') max = Math.max(max, ++flow);
+      else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+  }
+  return max;
 }
 
 /**

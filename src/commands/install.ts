@@ -16,6 +16,7 @@ import { httpGetBuffer, type Retries } from '../source/http.js';
 import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
 import { chooseImageLocation } from '../source/select.js';
 import { CliError, ContextError, InterruptedError, formatErrorChain, withContext } from '../util/errors.js';
+import { parseJson } from '../util/json.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { info } from '../util/log.js';
 
@@ -76,7 +77,7 @@ async function readIgnition(config: InstallConfig): Promise<Buffer | undefined> 
     return undefined;
   }
   try {
-    JSON.parse(data.toString('utf8'));
+    parseJson(data.toString('utf8'));
   } catch (err) {
     throw new ContextError('parsing specified Ignition config', err);
   }

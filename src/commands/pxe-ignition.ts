@@ -1,7 +1,7 @@
 // `pxe ignition wrap | unwrap` (SPEC 5.1, 5.2).
 
 import { validateIgnition } from '../ignition/validate.js';
-import { Initrd } from '../initrd/initrd.js';
+import { Initrd, MAX_CONFIG_DECODED } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
 import { INITRD_IGNITION_PATH } from '../util/constants.js';
 import { CliError } from '../util/errors.js';
@@ -27,7 +27,7 @@ export async function pxeIgnitionWrap(config: PxeIgnitionWrapConfig): Promise<vo
 
 export async function pxeIgnitionUnwrap(config: PxeIgnitionUnwrapConfig): Promise<void> {
   const data = await readInitrdInput(config.input);
-  const initrd = await Initrd.fromBuffer(data, compileGlob(INITRD_IGNITION_PATH));
+  const initrd = await Initrd.fromBuffer(data, compileGlob(INITRD_IGNITION_PATH), MAX_CONFIG_DECODED);
   const ignition = initrd.get(INITRD_IGNITION_PATH);
   if (ignition === undefined) throw new CliError("couldn't find Ignition config in archive");
   await writeStdout(ignition);

@@ -1,6 +1,6 @@
 // `pxe network wrap | unwrap` (SPEC 5.3, 5.4).
 
-import { Initrd } from '../initrd/initrd.js';
+import { Initrd, MAX_CONFIG_DECODED } from '../initrd/initrd.js';
 import { readInitrdInput, writeBinaryOutput } from '../initrd/input.js';
 import { addNetworkKeyfiles, anyNetworkFilter, writeNetworkSettings } from '../initrd/network.js';
 import { invokedFamily } from '../util/family.js';
@@ -27,6 +27,6 @@ export async function pxeNetworkUnwrap(config: PxeNetworkUnwrapConfig): Promise<
   const data = await readInitrdInput(config.input);
   // A wrapped network initrd carries no stamp: take the keyfiles of either family.
   const filter = anyNetworkFilter();
-  const initrd = await Initrd.fromBuffer(data, filter);
+  const initrd = await Initrd.fromBuffer(data, filter, MAX_CONFIG_DECODED);
   await writeNetworkSettings(initrd, filter, config.directory, writeStdout);
 }

@@ -7,6 +7,7 @@
 // config as "no config", and upstream's tests wrap /dev/null on purpose.
 
 import { CliError, ContextError } from '../util/errors.js';
+import { parseJson } from '../util/json.js';
 import { warn as logWarn } from '../util/log.js';
 
 export const IGNITION_VERSIONS = ['3.0.0', '3.1.0', '3.2.0', '3.3.0', '3.4.0', '3.5.0', '3.6.0'];
@@ -26,7 +27,7 @@ export function checkIgnitionConfig(data: Buffer): string[] {
   const text = data.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
     throw new CliError(`serialization error: ${(err as Error).message}`);
   }

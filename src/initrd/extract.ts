@@ -12,6 +12,11 @@ import { CliError, ContextError, hasErrorCode } from '../util/errors.js';
 import type { Initrd } from './initrd.js';
 import { hasTraversal, rustJoin } from '../util/paths.js';
 
+/** A member name for a message: control characters escaped, never written raw to a terminal. */
+export function printable(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 async function ensureDirectory(path: string): Promise<void> {
   try {
     const st = await lstat(path);
@@ -34,9 +39,10 @@ export async function extractMembers(
   onPath?: (path: string) => Promise<void>,
 ): Promise<void> {
   for (const name of names) {
-    if (hasTraversal(name)) throw new CliError(`path ${name} contains path traversal`);
+    if (hasTraversal(name)) throw new CliError(`path ${printable(name)} contains path traversal`);
+    if (name.includes('\0')) throw new CliError(`path ${printable(name)} contains a NUL byte`);
     const out = rustJoin(directory, name);
-    await onPath?.(out);
+    await onPath?.(printable(out));
     const components = name.split('/').filter((c) => c !== '' && c !== '.');
     const parents = components.slice(0, -1);
     const parentPath = parents.length > 0 ? rustJoin(directory, parents.join('/')) : directory;

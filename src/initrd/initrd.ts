@@ -9,6 +9,23 @@ import { sniffCompression } from '../io/compression.js';
 import { decodeMember, xzCompress } from '../io/codecs.js';
 import { readNewcArchive, writeNewc } from './newc.js';
 
+/**
+ * What a config initrd (pxe unwrap) or an ISO embed area may decode to: far
+ * more than any Ignition config or keyfile set, far less than a bomb wants.
+ */
+export const MAX_CONFIG_DECODED = 256 * 1024 * 1024;
+
+/** Default bound on what one initrd may decode to. */
+export const MAX_DECODED = 2 ** 31;
+
+/** A member that decodes to more than the caller's bound (a decompression bomb). */
+export class DecodedTooLargeError extends Error {
+  override name = 'DecodedTooLargeError';
+  constructor(limit: number) {
+    super(`compressed data decodes to more than ${limit} bytes`);
+  }
+}
+
 export class Initrd {
   private readonly members: Map<string, Buffer>;
 
@@ -19,21 +36,30 @@ export class Initrd {
   /**
    * Parse concatenated archives, each uncompressed or gzip/xz/zstd compressed,
    * with zero padding between them. Regular files matching `filter` (default
-   * all) are kept; a later entry with the same name wins.
+   * all) are kept; a later entry with the same name wins. Compressed members
+   * may decode to `maxDecoded` bytes in all (config initrds and embed areas
+   * pass a small bound: a decompression bomb fails instead of exhausting memory).
    */
-  static async fromBuffer(data: Buffer, filter?: GlobPattern): Promise<Initrd> {
+  static async fromBuffer(data: Buffer, filter?: GlobPattern, maxDecoded = MAX_DECODED): Promise<Initrd> {
     const initrd = new Initrd();
     const keep = (name: string): boolean => filter === undefined || filter.matches(name);
     const onFile = (e: { name: string; data: Buffer }): void => {
       initrd.members.set(e.name, e.data);
     };
     let pos = 0;
+    let decoded = 0;
     while (pos < data.length) {
       const kind = sniffCompression(data.subarray(pos, pos + 6));
       if (kind === 'none') {
         pos = readNewcArchive(data, pos, keep, onFile);
       } else {
-        const member = await withContext('reading CPIO entry', () => decodeMember(data, pos));
+        // The bound covers all members together: many small bombs are one big one.
+        const member = await withContext('reading CPIO entry', async () => {
+          const m = await decodeMember(data, pos);
+          if (decoded + m.decoded.length > maxDecoded) throw new DecodedTooLargeError(maxDecoded);
+          return m;
+        });
+        decoded += member.decoded.length;
         const end = readNewcArchive(member.decoded, 0, keep, onFile);
         if (member.decoded.subarray(end).some((b) => b !== 0)) {
           throw new CliError('found trailing garbage inside compressed archive');

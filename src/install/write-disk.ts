@@ -86,9 +86,14 @@ export async function writeDisk(opts: WriteDiskOptions, state: DiskState): Promi
   } finally {
     await dest.close();
   }
+  // Ctrl-C after the image was written still fails the install (and wipes it):
+  // checked between steps, so a mount or loop device is always released first.
+  opts.signal.throwIfAborted();
   if (target.kind === 'block') await rereadPartitionTable(target.canonical);
-  if (needsPostProcessing(opts.boot)) await postProcess(target, opts.boot, opts.sectorSize);
+  if (needsPostProcessing(opts.boot)) await postProcess(target, opts.boot, opts.sectorSize, opts.signal);
+  opts.signal.throwIfAborted();
   await syncDestination(target);
+  opts.signal.throwIfAborted();
 }
 
 export async function syncDestination(target: Target): Promise<void> {
@@ -111,15 +116,20 @@ export function findBoot(dev: string, parts: PartitionInfo[]): PartitionInfo & {
   return { ...boot, fstype: boot.fstype };
 }
 
-async function configureOn(disk: string, label: string, boot: BootConfig): Promise<void> {
+async function configureOn(disk: string, label: string, boot: BootConfig, signal: AbortSignal): Promise<void> {
   const part = findBoot(label, await listPartitions(disk));
-  await withMount(part.path, part.fstype, (dir) => configureBoot(dir, boot));
+  signal.throwIfAborted();
+  await withMount(part.path, part.fstype, async (dir) => {
+    signal.throwIfAborted();
+    await configureBoot(dir, boot);
+    signal.throwIfAborted();
+  });
 }
 
 /** Post-processing; a disk-image file is attached as a loop device for it and detached after. */
-async function postProcess(target: Target, boot: BootConfig, sectorSize: number): Promise<void> {
+async function postProcess(target: Target, boot: BootConfig, sectorSize: number, signal: AbortSignal): Promise<void> {
   if (target.kind === 'block') {
-    await configureOn(target.canonical, target.path, boot);
+    await configureOn(target.canonical, target.path, boot, signal);
     return;
   }
   const loop = (
@@ -129,7 +139,7 @@ async function postProcess(target: Target, boot: BootConfig, sectorSize: number)
   ).trim();
   try {
     await partxUpdate(loop);
-    await configureOn(loop, target.path, boot);
+    await configureOn(loop, target.path, boot, signal);
   } finally {
     await runTool('losetup', ['-d', loop]).catch(() => undefined);
   }

@@ -23,6 +23,9 @@ import {
   type VolumeDescriptor,
 } from './volume.js';
 
+/** The most one read into memory may take (directories, JSON files, embed areas). */
+const MAX_IN_MEMORY = 64 * 1024 * 1024;
+
 export interface WalkEntry {
   /** Path joined with `/`, no leading slash. */
   path: string;
@@ -34,7 +37,20 @@ export class IsoFs {
     readonly handle: FileHandle,
     readonly descriptors: VolumeDescriptor[],
     readonly primary: PrimaryDescriptor,
+    /** Size of the image file: nothing is read past it. */
+    readonly size: number,
   ) {}
+
+  /**
+   * Read `length` bytes at `offset` into memory. A range past the end of the
+   * image (a corrupted length or address) fails before anything is allocated,
+   * as a short read; directories and small files above MAX_IN_MEMORY are refused.
+   */
+  private async readBounded(offset: number, length: number, what: string): Promise<Buffer> {
+    if (offset + length > this.size) throw new ShortReadError();
+    if (length > MAX_IN_MEMORY) throw new Error(`${what} of ${length} bytes is larger than ${MAX_IN_MEMORY} bytes`);
+    return readExactAt(this.handle, offset, length);
+  }
 
   /** Parse the descriptors and check the volume fits in the file (no context added). */
   static async open(handle: FileHandle): Promise<IsoFs> {
@@ -52,7 +68,7 @@ export class IsoFs {
     if (primary === undefined) throw new Error('no primary volume descriptor found in ISO');
     const { size } = await handle.stat();
     if (primary.volume_space_size * ISO_BLOCK_SIZE > size) throw new Error('ISO image is incomplete');
-    return new IsoFs(handle, descriptors, primary);
+    return new IsoFs(handle, descriptors, primary, size);
   }
 
   root(): IsoDirectory {
@@ -62,7 +78,7 @@ export class IsoFs {
 
   /** The non-dot records of a directory, in on-disk order, with their Rock Ridge names. */
   async listDirectory(dir: IsoDirectory): Promise<IsoRecord[]> {
-    const data = await readExactAt(this.handle, recordOffset(dir), dir.length);
+    const data = await this.readBounded(recordOffset(dir), dir.length, `directory ${dir.name}`);
     const records = parseDirectory(data);
     for (const record of records) await this.followContinuations(record);
     return records;
@@ -73,7 +89,7 @@ export class IsoFs {
     // A chain longer than this is a loop in a damaged image: keep what was read.
     for (let hops = 0; record.susp !== undefined && hops < 16; hops++) {
       const { offset, length, nameContinues } = record.susp;
-      const area = await readExactAt(this.handle, offset, Math.min(length, ISO_BLOCK_SIZE));
+      const area = await this.readBounded(offset, Math.min(length, ISO_BLOCK_SIZE), 'continuation area');
       const before = record.rrName === undefined ? undefined : [record.rrName];
       applyRockRidge(record, parseSusp(area, { name: before, continues: nameContinues === true }));
     }
@@ -150,22 +166,40 @@ export class IsoFs {
     yield* this.walkDirectory(this.root(), '');
   }
 
-  private async *walkDirectory(dir: IsoDirectory, prefix: string): AsyncGenerator<WalkEntry> {
-    for (const record of await this.listDirectory(dir)) {
-      const path = prefix === '' ? record.name : `${prefix}/${record.name}`;
+  /**
+   * Iterative, and each directory extent is visited once: a damaged record
+   * that points back at an ancestor (or any directory seen before) is an
+   * error, not an endless descent.
+   */
+  private async *walkDirectory(top: IsoDirectory, topPrefix: string): AsyncGenerator<WalkEntry> {
+    const seen = new Set<number>([top.address]);
+    const stack: Array<{ records: IsoRecord[]; index: number; prefix: string }> = [
+      { records: await this.listDirectory(top), index: 0, prefix: topPrefix },
+    ];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as (typeof stack)[number];
+      const record = frame.records[frame.index++];
+      if (record === undefined) {
+        stack.pop();
+        continue;
+      }
+      const path = frame.prefix === '' ? record.name : `${frame.prefix}/${record.name}`;
       yield { path, record };
-      if (record.kind === 'directory') yield* this.walkDirectory(record, path);
+      if (record.kind !== 'directory') continue;
+      if (seen.has(record.address)) throw new Error(`directory ${path} loops back to a directory already visited`);
+      seen.add(record.address);
+      stack.push({ records: await this.listDirectory(record), index: 0, prefix: path });
     }
   }
 
   /** A (small) file's whole contents. */
   async readFile(file: IsoFile): Promise<Buffer> {
-    return readExactAt(this.handle, recordOffset(file), file.length);
+    return this.readBounded(recordOffset(file), file.length, `file ${file.name}`);
   }
 
   /** Bytes at an absolute offset of the image. */
   async readAt(offset: number, length: number): Promise<Buffer> {
-    return readExactAt(this.handle, offset, length);
+    return this.readBounded(offset, length, 'area');
   }
 }
 

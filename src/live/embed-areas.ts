@@ -54,7 +54,10 @@ export async function locateInitrdArea(iso: IsoFs, family: OsFamily): Promise<Ar
   }
   const record = await withContext('finding initrd embed area', () => iso.lookupFile(file));
   const start = offset ?? 0;
-  return { offset: recordOffset(record) + start, length: length ?? record.length - start };
+  // An offset past the file's end leaves no area: as upstream's wrapped u64, a
+  // length no image has, so reading it fails as a short read (not a negative size).
+  const size = length ?? (start > record.length ? Number.MAX_SAFE_INTEGER : record.length - start);
+  return { offset: recordOffset(record) + start, length: size };
 }
 
 /** One writable karg region. `padGiven`/`endGiven` are set only when kargs.json named them. */

@@ -6,7 +6,7 @@ import { CliError, ContextError, withContext } from '../util/errors.js';
 import { INITRD_IGNITION_PATH } from '../util/constants.js';
 import { invokedFamily, type OsFamily } from '../util/family.js';
 import { networkFilter } from '../initrd/network.js';
-import { Initrd } from '../initrd/initrd.js';
+import { Initrd, MAX_CONFIG_DECODED } from '../initrd/initrd.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
 import { formatKargArea, locateInitrdArea, locateKargAreas, type AreaLocation, type KargAreas } from './embed-areas.js';
 import type { Region } from './region.js';
@@ -16,7 +16,7 @@ import { isoFamily } from './iso-family.js';
 async function readInitrd(iso: IsoFs, area: AreaLocation): Promise<Initrd> {
   const data = await withContext('reading initrd embed area', () => iso.readAt(area.offset, area.length));
   if (data.every((b) => b === 0)) return new Initrd();
-  return withContext('decoding initrd embed area', () => Initrd.fromBuffer(data));
+  return withContext('decoding initrd embed area', () => Initrd.fromBuffer(data, undefined, MAX_CONFIG_DECODED));
 }
 
 export class IsoConfig {

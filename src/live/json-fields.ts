@@ -1,11 +1,13 @@
 // PURE: typed field access over small JSON documents read from an ISO
 // (igninfo.json, kargs.json, features.json), with serde-like messages.
 
+import { parseJson } from '../util/json.js';
+
 export type JsonObject = Record<string, unknown>;
 
 /** Parse bytes as a JSON object. */
 export function parseJsonObject(data: Buffer): JsonObject {
-  const value: unknown = JSON.parse(data.toString('utf8'));
+  const value = parseJson(data.toString('utf8'));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error('invalid type: expected a JSON object');
   }

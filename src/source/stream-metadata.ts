@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { compareUtf8 } from '../util/bytes.js';
 import { ContextError } from '../util/errors.js';
+import { parseJson } from '../util/json.js';
 
 export interface Artifact {
   location: string;
@@ -101,7 +102,7 @@ function parsePlatform(v: unknown, path: string[]): PlatformEntry {
 export function parseStreamMetadata(text: string): StreamMetadata {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
     throw new StreamMetadataError(err instanceof Error ? err.message : String(err));
   }
@@ -133,8 +134,13 @@ export function listFormats(meta: StreamMetadata): StreamRow[] {
 /** The list-stream table: header, aligned columns, last column unpadded (SPEC 2.4). */
 export function formatStreamTable(rows: StreamRow[]): string {
   const all: StreamRow[] = [['Architecture', 'Platform', 'Format'], ...rows];
-  const w0 = Math.max(...all.map((r) => r[0].length));
-  const w1 = Math.max(...all.map((r) => r[1].length));
+  // A loop, not Math.max(...rows): a spread of 100k+ rows overflows the stack.
+  let w0 = 0;
+  let w1 = 0;
+  for (const r of all) {
+    w0 = Math.max(w0, r[0].length);
+    w1 = Math.max(w1, r[1].length);
+  }
   return all.map(([a, p, f]) => `${a.padEnd(w0)}  ${p.padEnd(w1)}  ${f}\n`).join('');
 }
 

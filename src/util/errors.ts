@@ -139,6 +139,10 @@ export function osErrorText(code: string, fallback: string): string {
 /** The message of one layer, with OS errors rendered the Rust way. */
 export function layerMessage(err: unknown): string {
   if (isSystemError(err)) return osErrorText(err.code, err.message);
+  // Node refuses a path with a NUL before any system call; say it as Rust's std does.
+  if (err instanceof Error && (err as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE' && err.message.includes('null bytes')) {
+    return 'file name contained an unexpected NUL byte';
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }

@@ -50,14 +50,21 @@ function removePending(): void {
   pending.clear();
 }
 
-/** Called once by main.ts. A second interrupt always exits at once. */
+/**
+ * Called once by main.ts. An operation that watches the signal cleans up
+ * (unmount, detach, wipe) before exiting, and a second interrupt does not cut
+ * that short; a third exits at once.
+ */
 export function installInterruptHandler(): void {
+  let count = 0;
   const onSignal = (code: number) => () => {
-    exitCode = code;
-    if (!watched || controller.signal.aborted) {
+    count++;
+    if (!controller.signal.aborted) exitCode = code;
+    if (!watched || count >= 3) {
       removePending();
-      process.exit(code);
+      process.exit(exitCode);
     }
+    if (count === 2) process.stderr.write('Cleaning up; interrupt once more to exit at once.\n');
     controller.abort(new InterruptedError());
   };
   process.on('SIGINT', onSignal(EXIT_INTERRUPTED));

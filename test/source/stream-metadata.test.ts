@@ -68,7 +68,8 @@ describe('parseStreamMetadata', () => {
   });
 
   it('rejects text that is not JSON', () => {
-    expect(() => parseStreamMetadata('{"architectures": ')).toThrow(/JSON/);
+    expect(() => parseStreamMetadata('{"architectures": ')).toThrow('EOF while parsing a value at line 1 column 18');
+    expect(() => parseStreamMetadata('{"a": x}')).toThrow('expected value at line 1 column 7');
     expect(() => parseStreamMetadata('[]')).toThrow('invalid type: array, expected an object at $');
   });
 });
