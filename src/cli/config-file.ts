@@ -111,7 +111,14 @@ export async function parseConfigText(text: string, options: OptionSpec[]): Prom
   const doc = parseDocument(text, { schema: 'failsafe', prettyErrors: false, logLevel: 'silent' });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) throw new CliError(problem.message.split('\n')[0] ?? problem.message);
-  return valuesFromYaml(doc.toJS({ maxAliasCount: 100 }) as unknown, options);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    // An unresolved alias or an alias bomb: the library's ReferenceError, as a plain message.
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  return valuesFromYaml(value, options);
 }
 
 /** An upper bound of the nesting of flow collections and indentation levels. */

@@ -6,6 +6,7 @@
 // primary names.
 // The legacy `coreiso+` header is deliberately neither read nor written.
 
+import { decodeUtf8 } from '../util/text.js';
 import { ContextError, isNotFound, withContext, withContextSync } from '../util/errors.js';
 import { recordOffset } from '../iso9660/directory.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
@@ -167,7 +168,7 @@ function readU64(buf: Buffer, pos: number): number {
 export function parseKargArea(contents: Buffer, pad: string, end: string): string {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(contents);
+    text = decodeUtf8(contents);
   } catch (err) {
     throw new ContextError('invalid UTF-8 in karg area', err);
   }
