@@ -2,14 +2,18 @@
 # Demo: install the bundled sample image (fixtures/metal/) into a disk-image
 # file (E8: an existing regular file), then show its partitions and the
 # Ignition config and kernel arguments written on its boot partition.
-# Root is needed for the boot-partition edits (loop device + mount); without
-# root the demo installs the plain image and says so.
-# Usage: scripts/demo-install.sh [WORKDIR]   (needs: node, sgdisk; as root also losetup, partx, mount)
+# Root, losetup, partx and mount are needed for the boot-partition edits;
+# without them the demo installs the plain image and says so. Partitions are
+# shown with sgdisk when it is there, else with the installer's GPT reader.
+# Usage: scripts/demo-install.sh [WORKDIR]   (needs: node; as root also losetup, partx, mount)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cli="node $here/dist/main.js"
 [ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
 work=${1:-$(mktemp -d)}
+have() { command -v "$1" >/dev/null 2>&1; }
+edits=no
+if [ "$(id -u)" = 0 ] && have losetup && have partx && have mount && have umount; then edits=yes; fi
 mkdir -p "$work"
 img=$here/fixtures/metal/sample-metal.raw.xz
 key=$here/fixtures/metal/sample-signing-key.pub.asc
@@ -30,20 +34,25 @@ cat > "$work/demo.ign" <<'IGN'
 {"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"core","sshAuthorizedKeys":["ssh-ed25519 AAAA demo"]}]}}
 IGN
 
-if [ "$(id -u)" = 0 ]; then
+if [ "$edits" = yes ]; then
   echo "== nestos-installer install -f sample-metal.raw.xz -i demo.ign --append-karg nestos.demo=1 --console ttyS0,115200n8 $disk"
   $cli install -f "$img" --signing-key "$key" -i "$work/demo.ign" \
     --append-karg nestos.demo=1 --console ttyS0,115200n8 "$disk"
 else
-  echo "== Not root: installing without -i (editing the boot partition needs a loop device and mount)"
+  echo "== Not root, or losetup/partx/mount missing: installing without -i (editing the boot partition needs a loop device and mount)"
   $cli install -f "$img" --signing-key "$key" "$disk"
 fi
 
 echo
-echo "== Partitions (sgdisk -p)"
-sgdisk -p "$disk"
+if have sgdisk; then
+  echo "== Partitions (sgdisk -p)"
+  sgdisk -p "$disk"
+else
+  echo "== Partitions (sgdisk is not installed: the installer's own GPT reader)"
+  node "$here/scripts/show-partitions.mjs" "$disk"
+fi
 
-if [ "$(id -u)" = 0 ]; then
+if [ "$edits" = yes ]; then
   loop=$(losetup -f --show -P -r "$disk")
   partx -u "$loop" 2>/dev/null || true
   mnt=$(mktemp -d)

@@ -3,7 +3,7 @@
 # (fixtures/iso/embed-areas-2023-07.x86_64.iso.xz): embed an example Ignition
 # config in place and show it back, inspect the embed area, edit the live
 # kernel arguments, write a copy to stdout, and reset to the pristine bytes.
-# Usage: scripts/demo-iso.sh [WORKDIR]   (needs: node, xz, cpio, dd)
+# Usage: scripts/demo-iso.sh [WORKDIR]   (needs: node, dd, sha256sum)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cli="node $here/dist/main.js"
@@ -15,7 +15,7 @@ run() { echo "\$ nestos-installer $*"; $cli "$@"; }
 
 echo "== Decompressing the bundled live ISO fixture to $iso"
 rm -f "$iso" "$work/copy.iso"
-xz -dc "$here/fixtures/iso/embed-areas-2023-07.x86_64.iso.xz" > "$iso"
+node "$here/scripts/unxz.mjs" "$here/fixtures/iso/embed-areas-2023-07.x86_64.iso.xz" "$iso"
 pristine=$(sha256sum < "$iso" | cut -d' ' -f1)
 echo "sha256 $pristine"
 
@@ -30,7 +30,8 @@ run iso ignition show "$iso"
 echo; echo "== The embed area: an xz (CRC32) cpio holding config.ign"
 run dev show iso --ignition "$iso"
 read -r offset length < <($cli dev show iso --ignition "$iso" | tr -dc '0-9\n ' | tr '\n' ' ' | xargs)
-dd if="$iso" bs=2048 skip=$((offset / 2048)) count=$((length / 2048)) status=none | xz -dc | cpio -it --quiet
+echo "\$ dd if=nestos-live.iso skip=$offset count=$length | nestos-installer dev show initrd -"
+dd if="$iso" bs=2048 skip=$((offset / 2048)) count=$((length / 2048)) status=none | $cli dev show initrd -
 echo; echo "== A second embed without -f is refused and changes nothing"
 run iso ignition embed -i "$work/example.ign" "$iso" || echo "(exit status $?)"
 echo; echo "== Live kernel arguments"

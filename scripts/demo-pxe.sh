@@ -1,0 +1,26 @@
+#!/bin/bash
+# Demo: wrap an Ignition config and a NetworkManager keyfile in initrd images
+# to append to a live PXE initramfs, list them, and unwrap them again.
+# Usage: scripts/demo-pxe.sh [WORKDIR]   (needs: node)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cli="node $here/dist/main.js"
+[ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+run() { echo "\$ nestos-installer $*"; $cli "$@"; }
+
+cat > "$work/pxe.ign" <<'IGN'
+{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"core","sshAuthorizedKeys":["ssh-ed25519 AAAA nestos-pxe"]}]}}
+IGN
+printf '[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\nmethod=auto\n' > "$work/eth0.nmconnection"
+
+echo "== pxe ignition wrap: the config as an xz (CRC32) cpio initrd"
+run pxe ignition wrap -i "$work/pxe.ign" -o "$work/ignition.img"
+run dev show initrd "$work/ignition.img"
+echo; echo "== pxe ignition unwrap gives the config back, byte for byte"
+run pxe ignition unwrap "$work/ignition.img" > "$work/unwrapped.ign"
+cmp "$work/pxe.ign" "$work/unwrapped.ign" && echo "identical"
+echo; echo "== pxe network wrap / unwrap"
+run pxe network wrap -k "$work/eth0.nmconnection" -o "$work/network.img"
+run pxe network unwrap "$work/network.img"
