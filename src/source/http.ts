@@ -36,7 +36,15 @@ export const GOT_OPTIONS = {
   retry: { limit: 0 },
   decompress: false,
   headers: { 'user-agent': USER_AGENT },
-  timeout: { lookup: 30_000, connect: 30_000, secureConnect: 30_000, response: 120_000, socket: 300_000, request: 4 * 3600_000 },
+  timeout: {
+    lookup: 30_000,
+    connect: 30_000,
+    secureConnect: 30_000,
+    response: 120_000,
+    // A body that stalls this long is retried (resumed). Tests shorten it.
+    socket: Number(process.env['NESTOS_INSTALLER_SOCKET_TIMEOUT_MS'] ?? 300_000),
+    request: 4 * 3600_000,
+  },
 } as const;
 
 /** A failure worth another attempt (transport error or a RETRY_STATUS). */

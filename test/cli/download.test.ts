@@ -282,6 +282,26 @@ describe.skipIf(skip)('download, interrupted', () => {
   });
 });
 
+describe.skipIf(skip)('download, a server that stalls mid-body', () => {
+  it('times out, retries and resumes with Range; the image is whole and verified', async () => {
+    const stalling = await serveDir(srv, { stallAfterBytes: 1_200_000, stallCount: 1 });
+    try {
+      const out = outDir();
+      const r = await runCli(['download', '-u', `${stalling.url}${NAME}`, '-C', out, '--fetch-retries', '2', ...keyArgs()], {
+        env: { ...env(), NESTOS_INSTALLER_SOCKET_TIMEOUT_MS: '1500' },
+      });
+      expect(r.stderr).not.toContain('Error');
+      expect(r.status).toBe(0);
+      expect(sha(readFileSync(join(out, NAME)))).toBe(sha(xz));
+      const image = stalling.requests.filter((q) => q.path.endsWith(NAME));
+      expect(image.length).toBe(2);
+      expect(image[1]?.range).toBe('bytes=1200000-');
+    } finally {
+      await stalling.close();
+    }
+  });
+});
+
 describe.skipIf(skip || needs({ root: true, tools: ['mount', 'umount'] }))('download, disk full', () => {
   it('-C on a full file system: a clear error and no partial file', async () => {
     const full = join(dir, 'full');

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Initrd } from '../../src/initrd/initrd.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
-import { fixture, tmpDir } from '../helpers/tmp.js';
+import { tmpDir } from '../helpers/tmp.js';
 import { pristineIso } from '../live/fixture-iso.js';
 
 const IGN = '{"ignition":{"version":"3.0.0"}}\n';

@@ -19,6 +19,8 @@ export interface ServeOptions {
   dropPathSuffix?: string;
   /** Send this many body bytes, then nothing more while keeping the connection open (a stalled transfer). */
   stallAfterBytes?: number;
+  /** Stall only the first N requests that would stall (default: all). */
+  stallCount?: number;
   /** Fixed status answers for paths (e.g. {'/stable.json': 404}). */
   status?: Record<string, number>;
   /** Answer the first N requests of a path with this status, then normally. */
@@ -30,6 +32,16 @@ export interface ServedDir {
   /** Every request seen: method, path and Range header. */
   requests: { path: string; range?: string; ifRange?: string }[];
   close(): Promise<void>;
+}
+
+const stalled = new WeakMap<ServeOptions, number>();
+
+/** Count this stall against `stallCount`. */
+function stallNow(opts: ServeOptions): boolean {
+  const n = stalled.get(opts) ?? 0;
+  if (opts.stallCount !== undefined && n >= opts.stallCount) return false;
+  stalled.set(opts, n + 1);
+  return true;
 }
 
 function serveFile(req: IncomingMessage, res: ServerResponse, file: string, opts: ServeOptions, drop: () => boolean): void {
@@ -64,7 +76,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string, opts
     res.end();
     return;
   }
-  if (opts.stallAfterBytes !== undefined && opts.stallAfterBytes < end - start + 1) {
+  if (opts.stallAfterBytes !== undefined && opts.stallAfterBytes < end - start + 1 && stallNow(opts)) {
     createReadStream(file, { start, end: start + opts.stallAfterBytes - 1 }).on('data', (chunk) => res.write(chunk));
     return;
   }
