@@ -66,6 +66,25 @@ function processesOfRun(dir: string): string[] {
   return found;
 }
 
+/** The fuzz targets' results (test/fuzz), one line each and the total, printed last. */
+function printFuzzSummary(dir: string): void {
+  let files: string[];
+  try {
+    files = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
+  const results = files.map(
+    (f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { target: string; cases: number; crashes: number; hangs: number; seed: string; first?: string },
+  );
+  const lines = results.map((r) => `fuzz ${r.target}: ${r.cases} cases, ${r.crashes} crashes, ${r.hangs} hangs${r.first ? ` (first: ${r.first})` : ''}`);
+  const sum = (k: 'cases' | 'crashes' | 'hangs'): number => results.reduce((n, r) => n + r[k], 0);
+  lines.push(`fuzz seed: ${results[0]?.seed ?? '-'}`);
+  lines.push(`fuzz: ${results.length} targets, ${sum('cases')} cases, ${sum('crashes')} crashes, ${sum('hangs')} hangs`);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  if (sum('crashes') + sum('hangs') > 0) process.exitCode = 1;
+}
+
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -103,6 +122,7 @@ export function teardown(): void {
   if (loops.length > 0) problems.push(`loop devices outlived the suite:\n  ${loops.join('\n  ')}`);
   // Files the run's own caches keep (pristine ISOs) are removed here; anything else is a leak.
   const cache = join(root, 'cache');
+  printFuzzSummary(join(cache, 'fuzz'));
   rmSync(cache, { recursive: true, force: true });
   const left = readdirSync(root);
   if (left.length > 0) problems.push(`files left in the run's temp root ${root}:\n  ${left.join('\n  ')}`);
