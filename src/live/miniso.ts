@@ -5,6 +5,7 @@
 // other byte of the minimal ISO.
 
 import { ContextError, withContextSync } from '../util/errors.js';
+import { decodeUtf8 } from '../util/text.js';
 
 export const MINISO_MAGIC = Buffer.from('MINISO\0\0', 'latin1');
 export const MINISO_VERSION = 1;
@@ -92,7 +93,7 @@ class BincodeReader {
   string(): string {
     const raw = this.byteVec();
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      return decodeUtf8(raw);
     } catch (err) {
       throw new ContextError('string is not valid utf8', err);
     }

@@ -20,6 +20,9 @@ import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
 import { formatKargArea, parseKargArea } from '../../src/live/embed-areas.js';
 import { parseFeatures } from '../../src/live/features.js';
 import { IsoConfig } from '../../src/live/iso-config.js';
+import { readMinisoData } from '../../src/live/minimal-iso.js';
+import { parseMiniso, serializeMiniso, validateTable } from '../../src/live/miniso.js';
+import { isoFamily } from '../../src/live/iso-family.js';
 import { optionalU64, parseJsonObject, requiredString } from '../../src/live/json-fields.js';
 import { applyKargs } from '../../src/live/kargs.js';
 import { findArtifacts, listFormats, formatStreamTable, parseStreamMetadata } from '../../src/source/stream-metadata.js';
@@ -238,6 +241,24 @@ export const TARGETS: FuzzTarget[] = [
     async run(input) {
       const gpt = await readGpt(bufferReader(input));
       if (gpt !== undefined) serializeGpt(gpt);
+    },
+  },
+  {
+    name: 'miniso data (MINISO.DAT)',
+    async seeds() {
+      const seeds: Seed[] = [];
+      for (const name of ISO_FIXTURES) {
+        const iso = await openIsoFs(bufferHandle(readFileSync(pristineIso(name))));
+        const data = await readMinisoData(iso, await isoFamily(iso)).catch(() => undefined);
+        // Header and table first: that is what the parser reads; the xz payload stays whole.
+        if (data !== undefined) seeds.push({ data: serializeMiniso(data), focus: [[0, 512]] });
+      }
+      return seeds;
+    },
+    async run(input) {
+      const data = parseMiniso(input);
+      validateTable(data.entries);
+      serializeMiniso(data);
     },
   },
   {

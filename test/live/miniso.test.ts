@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { recordOffset } from '../../src/iso9660/directory.js';
 import { MINISO_DATA_MAX_SIZE, parseMiniso, serializeMiniso, validateTable, type MinisoData } from '../../src/live/miniso.js';
 import { unpackMiniso } from '../../src/live/miniso-unpack.js';
 import { serializeKargsJson } from '../../src/live/minimal-iso.js';
