@@ -4,11 +4,13 @@
 // refused before anything is written; a kept partition gets its device node.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
 import { runCli } from '../helpers/cli.js';
+import { serveDir } from '../helpers/http-server.js';
 import { needs } from '../helpers/env.js';
 import { buildMetalImage, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
@@ -116,5 +118,36 @@ describe.skipIf(skip)('install faults on loop devices', () => {
     const u = await runCli(['install', ...signed(), free]);
     expect(u.stderr).toBe(`Error: getting sector size of ${free}\n\nCaused by:\n    ${free} has no medium (size 0; an unattached loop device?)\n`);
     for (const r of [part, c, d, u]) expect(r.status).toBe(1);
+  });
+
+  it('a target that turns read-only mid-write: a clear error and no bootable half disk', async () => {
+    const file = diskFile('turns-ro.img', 64);
+    const loop = attach(file);
+    // The image over HTTP, stalling half-way once; during the stall the device turns read-only.
+    const srv = join(dir, 'srv-ro');
+    mkdirSync(srv);
+    copyFileSync(image.xz, join(srv, basename(image.xz)));
+    copyFileSync(`${image.xz}.sig`, join(srv, `${basename(image.xz)}.sig`));
+    const half = Math.floor(statSync(image.xz).size / 2);
+    const server = await serveDir(srv, { stallAfterBytes: half, stallCount: 1 });
+    try {
+      const run = runCli(
+        ['install', '-u', `${server.url}${basename(image.xz)}`, '--signing-key', image.key.publicKeyFile, '--fetch-retries', '1', loop],
+        { env: { NESTOS_INSTALLER_SOCKET_TIMEOUT_MS: '4000', NESTOS_INSTALLER_RETRY_DELAY_MS: '1' } },
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      sh('blockdev', ['--setro', loop]);
+      const res = await run;
+      expect(res.status, res.stderr).toBe(1);
+      expect(res.stderr).toMatch(/Operation not permitted|Read-only file system|Permission denied/);
+      expect(res.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
+      // The image's first MiB (its partition table) was never committed: the
+      // table install put there before writing is empty, so nothing here boots.
+      const gpt = await readGpt(bufferReader(readFileSync(file)));
+      expect(gpt?.entries ?? [], res.stderr).toEqual([]);
+    } finally {
+      sh('blockdev', ['--setrw', loop]);
+      await server.close();
+    }
   });
 });
