@@ -23,6 +23,8 @@ import { IsoConfig } from '../../src/live/iso-config.js';
 import { readMinisoData } from '../../src/live/minimal-iso.js';
 import { parseMiniso, serializeMiniso, validateTable } from '../../src/live/miniso.js';
 import { isoFamily } from '../../src/live/iso-family.js';
+import { Decoder, Encoder, decodeHeader, decodeTable, encodeHeader, encodeTable, validateTable as validateOsmetTable } from '../../src/osmet/format.js';
+import { unpackSteps } from '../../src/osmet/unpack.js';
 import { optionalU64, parseJsonObject, requiredString } from '../../src/live/json-fields.js';
 import { applyKargs } from '../../src/live/kargs.js';
 import { findArtifacts, listFormats, formatStreamTable, parseStreamMetadata } from '../../src/source/stream-metadata.js';
@@ -259,6 +261,37 @@ export const TARGETS: FuzzTarget[] = [
       const data = parseMiniso(input);
       validateTable(data.entries);
       serializeMiniso(data);
+    },
+  },
+  {
+    name: 'osmet headers and tables',
+    async seeds() {
+      const object = (n: number): Buffer => Buffer.alloc(32, n);
+      const table = {
+        partitions: [
+          { startOffset: 1 << 20, endOffset: 5 << 20, mappings: [{ extent: { logical: 0, physical: 4096, length: 8192 }, object: object(1) }] },
+          {
+            startOffset: 6 << 20,
+            endOffset: 40 << 20,
+            mappings: [
+              { extent: { logical: 0, physical: 0, length: 4096 }, object: object(2) },
+              { extent: { logical: 4096, physical: 65536, length: 300_000 }, object: object(3) },
+            ],
+          },
+        ],
+        checksum: Buffer.alloc(32, 7),
+        size: 48 << 20,
+      };
+      const header = { appVersion: '0.20.0', sectorSize: 512, osDescription: 'NestOS 24.03', osArchitecture: 'x86_64' };
+      const data = encodeTable(encodeHeader(new Encoder(), header), table).finish();
+      return [{ data: Buffer.concat([data, Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0])]) }];
+    },
+    async run(input) {
+      const d = new Decoder(input);
+      decodeHeader(d);
+      const table = decodeTable(d);
+      validateOsmetTable(table);
+      unpackSteps(table);
     },
   },
   {
