@@ -286,6 +286,8 @@ export function serializeGpt(gpt: Gpt): Write[] {
   const array = serializeArray(gpt);
   const arrayCrc = crc32(array);
   const backupArrayLba = h.backupLba - arraySectors(s, h);
+  // A damaged header can put the backup where its array would start before the disk does.
+  if (backupArrayLba < 2) throw new GptError(`invalid backup header location (LBA ${h.backupLba})`);
   return [
     { offset: s, data: serializeHeader(h, 1, h.backupLba, h.entryLba, arrayCrc) },
     { offset: h.entryLba * s, data: array },
