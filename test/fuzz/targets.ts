@@ -14,7 +14,7 @@ import { INSTALL_OPTIONS, SERIALIZE_RULES } from '../../src/cli/install.js';
 import { checkIgnitionConfig } from '../../src/ignition/validate.js';
 import { Initrd } from '../../src/initrd/initrd.js';
 import { readNewcArchive } from '../../src/initrd/newc.js';
-import { xzCompress } from '../../src/io/decompress.js';
+import { xzCompress } from '../../src/io/codecs.js';
 import { recordOffset } from '../../src/iso9660/directory.js';
 import { openIsoFs, type IsoFs } from '../../src/iso9660/iso-fs.js';
 import { formatKargArea, parseKargArea } from '../../src/live/embed-areas.js';
