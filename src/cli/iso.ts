@@ -9,6 +9,7 @@ import type { IsoNetworkEmbedConfig, IsoNetworkExtractConfig } from '../commands
 import type { IsoKargsModifyConfig, IsoKargsShowConfig } from '../commands/iso-kargs.js';
 import type { IsoExtractMinimalIsoConfig, IsoExtractPxeConfig } from '../commands/iso-extract.js';
 import { invokedFamily } from '../util/family.js';
+import { isoCustomize } from './customize.js';
 
 const ISO_POSITIONAL: PositionalSpec = { name: 'ISO', help: 'ISO image', required: true };
 
@@ -233,5 +234,5 @@ const deprecatedRemove = leaf<IsoOutputConfig>({
 export const iso = group({
   name: 'iso',
   about: `Commands to manage a ${invokedFamily().osName} live ISO image`,
-  subcommands: [isoIgnition, isoNetwork, isoKargs, isoExtract, isoReset, deprecatedEmbed, deprecatedShow, deprecatedRemove],
+  subcommands: [isoCustomize, isoIgnition, isoNetwork, isoKargs, isoExtract, isoReset, deprecatedEmbed, deprecatedShow, deprecatedRemove],
 });

@@ -6,6 +6,7 @@ import { outputOption } from './options.js';
 import type { PxeIgnitionWrapConfig, PxeIgnitionUnwrapConfig } from '../commands/pxe-ignition.js';
 import type { PxeNetworkWrapConfig, PxeNetworkUnwrapConfig } from '../commands/pxe-network.js';
 import { invokedFamily } from '../util/family.js';
+import { pxeCustomize } from './customize.js';
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, string>>);
@@ -84,9 +85,8 @@ export const pxeNetwork = group({
   subcommands: [pxeNetworkWrap, pxeNetworkUnwrap],
 });
 
-/** `pxe customize` (another module) goes first in this list when it exists (SPEC 1.1). */
 export const pxe = group({
   name: 'pxe',
   about: `Commands to manage a ${invokedFamily().osName} live PXE image`,
-  subcommands: [pxeIgnition, pxeNetwork],
+  subcommands: [pxeCustomize, pxeIgnition, pxeNetwork],
 });

@@ -77,6 +77,12 @@ export interface OsFamily {
   readonly destIgnitionPath: string;
   /** `<family>-installer` (units `.service`, `-pre.target`, `-post.target`, `.target`). */
   readonly installerUnit: string;
+  /**
+   * Documentation= of the generated install-hook units. NestOS publishes no
+   * page of its own for this, so both families point at upstream's, which
+   * describes the same hooks.
+   */
+  readonly hookDocsUrl: string;
 
   // --- installed boot partition (paths relative to its root) ---
   readonly bootPlatformsJson: string;
@@ -94,6 +100,8 @@ export interface OsFamily {
   readonly tempDirPrefix: string;
   readonly partitionStashPrefix: string;
 }
+
+const HOOK_DOCS_URL = 'https://coreos.github.io/coreos-installer/customizing-install/';
 
 interface Words {
   osName: string;
@@ -139,6 +147,7 @@ function make(id: FamilyId, w: Words): OsFamily {
     installerConfigDir: `/etc/${id}/installer.d`,
     destIgnitionPath: `/etc/${id}/dest.ign`,
     installerUnit: program,
+    hookDocsUrl: HOOK_DOCS_URL,
     bootPlatformsJson: `${id}/platforms.json`,
     bootNetworkDir: `${id}-firstboot-network`,
     bootfsUuidFile: `/run/${id}/bootfs_uuid`,

@@ -1,0 +1,121 @@
+// `iso customize` and `pxe customize` (SPEC 1.5, 1.6, 1.12): the shared
+// customization options, then each command's own.
+
+import { lazy, leaf, type OptionSpec, type ParsedArgs } from './spec.js';
+import { forceOption, outputOption } from './options.js';
+import { parseConsole, type Console } from '../install/console.js';
+import type { CustomizeOptions } from '../customize/live-initrd.js';
+
+const DEST = 'Destination system';
+const BOTH = 'Destination and live systems';
+const INSTALL = 'Installation';
+const LIVE = 'Live system';
+
+/** SPEC 1.5: every option repeatable except --dest-device. */
+export const SHARED_CUSTOMIZE_OPTIONS: OptionSpec[] = [
+  { long: 'dest-ignition', value: 'path', help: 'Ignition config fragment for dest sys', multiple: true, heading: DEST },
+  { long: 'dest-device', value: 'path', help: 'Install destination device', heading: DEST },
+  {
+    long: 'dest-console',
+    value: 'spec',
+    help: 'Kernel and bootloader console for dest',
+    multiple: true,
+    parse: parseConsole,
+    heading: DEST,
+  },
+  { long: 'dest-karg-append', value: 'arg', help: 'Destination kernel argument to append', multiple: true, heading: DEST },
+  { long: 'dest-karg-delete', value: 'arg', help: 'Destination kernel argument to delete', multiple: true, heading: DEST },
+  { long: 'network-keyfile', value: 'path', help: 'NetworkManager keyfile for live & dest', multiple: true, heading: BOTH },
+  { long: 'network-nmstate', value: 'path', help: 'Nmstate file for live & dest', multiple: true, heading: BOTH },
+  { long: 'ignition-ca', value: 'path', help: 'Ignition PEM CA bundle for live & dest', multiple: true, heading: BOTH },
+  { long: 'pre-install', value: 'path', help: 'Script to run before installation', multiple: true, heading: INSTALL },
+  { long: 'post-install', value: 'path', help: 'Script to run after installation', multiple: true, heading: INSTALL },
+  { long: 'installer-config', value: 'path', help: 'Installer config file', multiple: true, heading: INSTALL },
+  { long: 'live-ignition', value: 'path', help: 'Ignition config fragment for live env', multiple: true, heading: LIVE },
+];
+
+function sharedOptions(a: ParsedArgs): CustomizeOptions {
+  const options: CustomizeOptions = {
+    destIgnition: a.strings('dest-ignition'),
+    destConsole: a.parsedAll<Console>('dest-console'),
+    destKargAppend: a.strings('dest-karg-append'),
+    destKargDelete: a.strings('dest-karg-delete'),
+    networkKeyfile: a.strings('network-keyfile'),
+    networkNmstate: a.strings('network-nmstate'),
+    ignitionCa: a.strings('ignition-ca'),
+    preInstall: a.strings('pre-install'),
+    postInstall: a.strings('post-install'),
+    installerConfig: a.strings('installer-config'),
+    liveIgnition: a.strings('live-ignition'),
+  };
+  const device = a.string('dest-device');
+  if (device !== undefined) options.destDevice = device;
+  return options;
+}
+
+export interface IsoCustomizeConfig {
+  customize: CustomizeOptions;
+  liveKargAppend: string[];
+  liveKargDelete: string[];
+  liveKargReplace: string[];
+  force: boolean;
+  output?: string;
+  input: string;
+}
+
+export const isoCustomize = leaf<IsoCustomizeConfig>({
+  name: 'customize',
+  about: 'Customize a NestOS live ISO image',
+  longAbout:
+    'Destination options make the live system install itself at boot; they need ' +
+    '--dest-device. The result is the same in place, with -o FILE and with -o -; ' +
+    '`iso reset` undoes it.',
+  options: [
+    forceOption('Overwrite existing customizations'),
+    outputOption(),
+    ...SHARED_CUSTOMIZE_OPTIONS,
+    { long: 'live-karg-append', value: 'arg', help: 'Live kernel argument to append', multiple: true, heading: LIVE },
+    { long: 'live-karg-delete', value: 'arg', help: 'Live kernel argument to delete', multiple: true, heading: LIVE },
+    { long: 'live-karg-replace', value: 'k=o=n', help: 'Live kernel argument to replace', multiple: true, heading: LIVE },
+  ],
+  positionals: [{ name: 'ISO', help: 'ISO image', required: true }],
+  toConfig: (a) => {
+    const config: IsoCustomizeConfig = {
+      customize: sharedOptions(a),
+      liveKargAppend: a.strings('live-karg-append'),
+      liveKargDelete: a.strings('live-karg-delete'),
+      liveKargReplace: a.strings('live-karg-replace'),
+      force: a.flag('force'),
+      input: a.positional('ISO') ?? '',
+    };
+    const output = a.string('output');
+    if (output !== undefined) config.output = output;
+    return config;
+  },
+  load: lazy(() => import('../commands/iso-customize.js'), 'isoCustomize'),
+});
+
+export interface PxeCustomizeConfig {
+  customize: CustomizeOptions;
+  output: string;
+  input: string;
+}
+
+export const pxeCustomize = leaf<PxeCustomizeConfig>({
+  name: 'customize',
+  about: 'Create a custom live PXE boot config',
+  longAbout:
+    'Copies the live initramfs unchanged and appends an archive with the customizations. ' +
+    'Destination options make the live system install itself at boot; they need --dest-device.',
+  options: [
+    { long: 'output', short: 'o', value: 'path', help: 'Output file (- for stdout)', required: true },
+    ...SHARED_CUSTOMIZE_OPTIONS,
+  ],
+  positionals: [{ name: 'path', help: 'Live initramfs image', required: true }],
+  toConfig: (a) => ({
+    customize: sharedOptions(a),
+    output: a.string('output') ?? '',
+    input: a.positional('path') ?? '',
+  }),
+  load: lazy(() => import('../commands/pxe-customize.js'), 'pxeCustomize'),
+});

@@ -1,0 +1,46 @@
+// `iso customize` (SPEC 4.10): the live-initrd generator's members replace
+// the ISO's embed area, and the live kargs are edited from the defaults.
+// Paths follow the ISO's own family (its NESTOS/ or COREOS/ metadata).
+
+import type { IsoCustomizeConfig } from '../cli/customize.js';
+import { generateLiveInitrd } from '../customize/live-initrd.js';
+import { readFeatures } from '../live/features.js';
+import { KargsEditor } from '../live/kargs.js';
+import { CliError, isNotFound } from '../util/errors.js';
+import { COREOS, FAMILIES, type OsFamily } from '../util/family.js';
+import type { IsoFs } from '../iso9660/iso-fs.js';
+import { editLiveIso } from './iso-edit.js';
+import { generatorEnv } from './customize-env.js';
+
+export async function isoCustomize(config: IsoCustomizeConfig): Promise<void> {
+  const editor = new KargsEditor({
+    append: config.liveKargAppend,
+    replace: config.liveKargReplace,
+    delete: config.liveKargDelete,
+  });
+  await editLiveIso(config.input, config.output, async (iso, live) => {
+    if (!config.force && iso.isCustomized()) throw new CliError('This ISO image is already customized; use -f to force.');
+    const features = await readFeatures(live.iso);
+    const initrd = await generateLiveInitrd(config.customize, generatorEnv(await isoFamily(live.iso), features));
+    iso.clearInitrd();
+    const area = iso.initrdMut();
+    for (const name of initrd.names()) area.set(name, initrd.get(name) ?? Buffer.alloc(0));
+    if (!editor.isEmpty()) {
+      if (!iso.hasKargs()) throw new CliError('This OS image does not support customizing live kernel arguments.');
+      iso.setKargs(editor.apply(iso.kargsDefault()));
+    }
+  });
+}
+
+/** The family whose metadata directory the ISO has (CoreOS when none: the oldest eras have none). */
+async function isoFamily(iso: IsoFs): Promise<OsFamily> {
+  for (const family of FAMILIES) {
+    try {
+      await iso.getDirectory(family.isoMetaDir);
+      return family;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  return COREOS;
+}
