@@ -244,6 +244,10 @@ class LiveInitrdBuilder {
       this.liveConfig().addFile(family.destIgnitionPath, bytes, CONFIG_MODE);
       this.installerConfig().ignitionFile = family.destIgnitionPath;
     }
+    // customize.yaml (C) will need the feature: refuse before announcing an install.
+    if (this.installer !== undefined && !this.env.features.installerConfig) {
+      throw new CliError(UNSUPPORTED_INSTALLER_CONFIG);
+    }
     if (this.serial > 0 || this.installer !== undefined) {
       const device = this.installer?.destDevice;
       this.env.say(

@@ -72,10 +72,10 @@ function take(buf: Buffer, pos: number, length: number): Buffer {
   return buf.subarray(pos, pos + length);
 }
 
-function readHeader(buf: Buffer, pos: number): { mode: number; filesize: number; namesize: number } {
-  const magic = take(buf, pos, 6).toString('latin1');
+/** Decode a 110-byte newc header (magic and the three fields the reader uses). */
+export function parseNewcHeader(header: Buffer): { mode: number; filesize: number; namesize: number } {
+  const magic = header.toString('latin1', 0, 6);
   if (magic !== '070701' && magic !== '070702') throw new CliError('Invalid magic number');
-  const header = take(buf, pos, HEADER_SIZE);
   const field = (i: number): number => {
     const text = header.toString('latin1', 6 + i * 8, 14 + i * 8);
     if (!/^[0-9a-fA-F]{8}$/.test(text)) throw new CliError('Invalid hex u32 header field');
@@ -84,16 +84,27 @@ function readHeader(buf: Buffer, pos: number): { mode: number; filesize: number;
   return { mode: field(1), filesize: field(6), namesize: field(11) };
 }
 
-function readName(buf: Buffer, pos: number, namesize: number): string {
-  const raw = take(buf, pos, namesize);
-  if (namesize === 0 || raw[namesize - 1] !== 0) throw new CliError('Entry name was not NUL-terminated');
-  let end = namesize;
+/** Decode a name field (`namesize` bytes): NUL-terminated, all trailing NULs stripped, UTF-8. */
+export function parseNewcName(raw: Buffer): string {
+  if (raw.length === 0 || raw[raw.length - 1] !== 0) throw new CliError('Entry name was not NUL-terminated');
+  let end = raw.length;
   while (end > 0 && raw[end - 1] === 0) end--;
   try {
     return utf8.decode(raw.subarray(0, end));
   } catch {
     throw new CliError('Entry name was not valid UTF-8');
   }
+}
+
+function readHeader(buf: Buffer, pos: number): { mode: number; filesize: number; namesize: number } {
+  take(buf, pos, 6);
+  const magic = buf.toString('latin1', pos, pos + 6);
+  if (magic !== '070701' && magic !== '070702') throw new CliError('Invalid magic number');
+  return parseNewcHeader(take(buf, pos, HEADER_SIZE));
+}
+
+function readName(buf: Buffer, pos: number, namesize: number): string {
+  return parseNewcName(take(buf, pos, namesize));
 }
 
 /**
