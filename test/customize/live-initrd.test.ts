@@ -268,12 +268,13 @@ describe('generator refusals', () => {
   });
 
   it('beyond upstream: destination options need an install device', async () => {
-    for (const [o, name] of [
+    const cases: [Partial<CustomizeOptions>, string][] = [
       [{ destIgnition: [dest1] }, '--dest-ignition'],
       [{ destConsole: [parseConsole('tty0')] }, '--dest-console'],
       [{ destKargAppend: ['x'] }, '--dest-karg-append'],
       [{ destKargDelete: ['x'] }, '--dest-karg-delete'],
-    ] as const) {
+    ];
+    for (const [o, name] of cases) {
       const chain = await failure(o);
       expect(chain).toHaveLength(1);
       expect(chain[0]).toContain(`${name} needs --dest-device`);
