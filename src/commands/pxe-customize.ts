@@ -3,18 +3,17 @@
 // its family (NestOS or CoreOS stamps and features); the wording of the
 // "not a … live initramfs image" refusal comes from the invoked name.
 
+import { open } from 'node:fs/promises';
 import type { PxeCustomizeConfig } from '../cli/customize.js';
 import { generateLiveInitrd } from '../customize/live-initrd.js';
 import { scanLiveInitramfs } from '../initrd/live-initramfs.js';
 import { parseFeatures, NO_FEATURES } from '../live/features.js';
 import { createAtomicFile, type AtomicFile } from '../util/atomic-file.js';
+import { INITRD_IGNITION_PATH } from '../util/constants.js';
 import { CliError, context, withContextSync } from '../util/errors.js';
 import { invokedFamily } from '../util/family.js';
 import { info } from '../util/log.js';
 import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
-import { INITRD_IGNITION_PATH } from '../util/constants.js';
-import { open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { generatorEnv } from './customize-env.js';
 
 export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
@@ -26,7 +25,8 @@ export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
       refuseTtyStdout();
       write = writeStdout;
     } else {
-      if (dirname(config.output) === '') throw new CliError(`no parent directory of ${config.output}`);
+      // Rust's Path::parent is None only for the empty path and the root.
+      if (/^\/*$/.test(config.output)) throw new CliError(`no parent directory of ${config.output}`);
       const out = await createAtomicFile(config.output, { noClobber: true, mode: 0o600 });
       file = out;
       let position = 0;
