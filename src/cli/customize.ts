@@ -3,8 +3,13 @@
 
 import { lazy, leaf, type OptionSpec, type ParsedArgs } from './spec.js';
 import { forceOption, outputOption } from './options.js';
+import { valuesFromYaml } from './config-file.js';
+import { INSTALL_OPTIONS } from './install.js';
 import { parseConsole, type Console } from '../install/console.js';
 import type { CustomizeOptions } from '../customize/live-initrd.js';
+import type { IsoCustomizeConfig } from '../commands/iso-customize.js';
+import type { PxeCustomizeConfig } from '../commands/pxe-customize.js';
+import { CliError } from '../util/errors.js';
 
 const DEST = 'Destination system';
 const BOTH = 'Destination and live systems';
@@ -34,6 +39,29 @@ export const SHARED_CUSTOMIZE_OPTIONS: OptionSpec[] = [
   { long: 'live-ignition', value: 'path', help: 'Ignition config fragment for live env', multiple: true, heading: LIVE },
 ];
 
+/**
+ * An `--installer-config` file must be an install config: YAML, Appendix B
+ * keys only, values of the right type that the install options accept.
+ */
+export async function checkInstallerConfig(data: Buffer): Promise<{ destDevice?: string }> {
+  const { parse } = await import('yaml');
+  const values = valuesFromYaml(parse(data.toString('utf8'), { schema: 'failsafe' }) as unknown, INSTALL_OPTIONS);
+  for (const option of INSTALL_OPTIONS) {
+    const value = values[option.long];
+    const check = option.parse;
+    if (check === undefined || value === undefined || typeof value === 'boolean') continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      try {
+        check(item);
+      } catch (err) {
+        throw new CliError(`${option.long}: invalid value '${item}': ${(err as Error).message}`);
+      }
+    }
+  }
+  const device = values['dest-device'];
+  return typeof device === 'string' ? { destDevice: device } : {};
+}
+
 function sharedOptions(a: ParsedArgs): CustomizeOptions {
   const options: CustomizeOptions = {
     destIgnition: a.strings('dest-ignition'),
@@ -51,16 +79,6 @@ function sharedOptions(a: ParsedArgs): CustomizeOptions {
   const device = a.string('dest-device');
   if (device !== undefined) options.destDevice = device;
   return options;
-}
-
-export interface IsoCustomizeConfig {
-  customize: CustomizeOptions;
-  liveKargAppend: string[];
-  liveKargDelete: string[];
-  liveKargReplace: string[];
-  force: boolean;
-  output?: string;
-  input: string;
 }
 
 export const isoCustomize = leaf<IsoCustomizeConfig>({
@@ -82,6 +100,7 @@ export const isoCustomize = leaf<IsoCustomizeConfig>({
   toConfig: (a) => {
     const config: IsoCustomizeConfig = {
       customize: sharedOptions(a),
+      checkInstallerConfig,
       liveKargAppend: a.strings('live-karg-append'),
       liveKargDelete: a.strings('live-karg-delete'),
       liveKargReplace: a.strings('live-karg-replace'),
@@ -94,12 +113,6 @@ export const isoCustomize = leaf<IsoCustomizeConfig>({
   },
   load: lazy(() => import('../commands/iso-customize.js'), 'isoCustomize'),
 });
-
-export interface PxeCustomizeConfig {
-  customize: CustomizeOptions;
-  output: string;
-  input: string;
-}
 
 export const pxeCustomize = leaf<PxeCustomizeConfig>({
   name: 'customize',
@@ -114,6 +127,7 @@ export const pxeCustomize = leaf<PxeCustomizeConfig>({
   positionals: [{ name: 'path', help: 'Live initramfs image', required: true }],
   toConfig: (a) => ({
     customize: sharedOptions(a),
+    checkInstallerConfig,
     output: a.string('output') ?? '',
     input: a.positional('path') ?? '',
   }),

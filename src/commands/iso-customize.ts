@@ -2,8 +2,7 @@
 // the ISO's embed area, and the live kargs are edited from the defaults.
 // Paths follow the ISO's own family (its NESTOS/ or COREOS/ metadata).
 
-import type { IsoCustomizeConfig } from '../cli/customize.js';
-import { generateLiveInitrd } from '../customize/live-initrd.js';
+import { generateLiveInitrd, type CustomizeOptions, type InstallerConfigCheck } from '../customize/live-initrd.js';
 import { readFeatures } from '../live/features.js';
 import { KargsEditor } from '../live/kargs.js';
 import { CliError, isNotFound } from '../util/errors.js';
@@ -11,6 +10,17 @@ import { COREOS, FAMILIES, type OsFamily } from '../util/family.js';
 import type { IsoFs } from '../iso9660/iso-fs.js';
 import { editLiveIso } from './iso-edit.js';
 import { generatorEnv } from './customize-env.js';
+
+export interface IsoCustomizeConfig {
+  customize: CustomizeOptions;
+  checkInstallerConfig: InstallerConfigCheck;
+  liveKargAppend: string[];
+  liveKargDelete: string[];
+  liveKargReplace: string[];
+  force: boolean;
+  output?: string;
+  input: string;
+}
 
 export async function isoCustomize(config: IsoCustomizeConfig): Promise<void> {
   const editor = new KargsEditor({
@@ -21,7 +31,7 @@ export async function isoCustomize(config: IsoCustomizeConfig): Promise<void> {
   await editLiveIso(config.input, config.output, async (iso, live) => {
     if (!config.force && iso.isCustomized()) throw new CliError('This ISO image is already customized; use -f to force.');
     const features = await readFeatures(live.iso);
-    const initrd = await generateLiveInitrd(config.customize, generatorEnv(await isoFamily(live.iso), features));
+    const initrd = await generateLiveInitrd(config.customize, generatorEnv(await isoFamily(live.iso), features, config.checkInstallerConfig));
     iso.clearInitrd();
     const area = iso.initrdMut();
     for (const name of initrd.names()) area.set(name, initrd.get(name) ?? Buffer.alloc(0));

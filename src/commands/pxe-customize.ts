@@ -4,8 +4,7 @@
 // "not a … live initramfs image" refusal comes from the invoked name.
 
 import { open } from 'node:fs/promises';
-import type { PxeCustomizeConfig } from '../cli/customize.js';
-import { generateLiveInitrd } from '../customize/live-initrd.js';
+import { generateLiveInitrd, type CustomizeOptions, type InstallerConfigCheck } from '../customize/live-initrd.js';
 import { scanLiveInitramfs } from '../initrd/live-initramfs.js';
 import { parseFeatures, NO_FEATURES } from '../live/features.js';
 import { createAtomicFile, type AtomicFile } from '../util/atomic-file.js';
@@ -15,6 +14,13 @@ import { invokedFamily } from '../util/family.js';
 import { info } from '../util/log.js';
 import { refuseTtyStdout, writeStdout } from '../util/stdio.js';
 import { generatorEnv } from './customize-env.js';
+
+export interface PxeCustomizeConfig {
+  customize: CustomizeOptions;
+  checkInstallerConfig: InstallerConfigCheck;
+  output: string;
+  input: string;
+}
 
 export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
   const input = await open(config.input, 'r').catch(context(`opening ${config.input}`));
@@ -47,7 +53,7 @@ export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
     const featuresData = scan.members.get(family.initrdFeaturesPath);
     const features =
       featuresData === undefined ? NO_FEATURES : withContextSync('parsing OS features', () => parseFeatures(featuresData));
-    const initrd = await generateLiveInitrd(config.customize, generatorEnv(family, features));
+    const initrd = await generateLiveInitrd(config.customize, generatorEnv(family, features, config.checkInstallerConfig));
     if (initrd.has(INITRD_IGNITION_PATH)) {
       info('PXE configuration must include kernel arguments:\n\tignition.firstboot ignition.platform.id=metal');
     }

@@ -10,7 +10,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { Initrd } from '../initrd/initrd.js';
-import { rustFileName } from '../initrd/paths.js';
+import { rustFileName } from '../util/paths.js';
 import { IgnitionConfig } from '../ignition/builder.js';
 import { parseIgnitionFragment } from '../ignition/fragment.js';
 import { consoleHint, formatConsole, type Console } from '../install/console.js';
@@ -52,15 +52,18 @@ export function noCustomizeOptions(): CustomizeOptions {
   };
 }
 
+/**
+ * Check an `--installer-config` file as an install config (YAML, Appendix B
+ * keys); throws the reason. Returns its `dest-device`, if it names one.
+ */
+export type InstallerConfigCheck = (data: Buffer) => Promise<{ destDevice?: string }>;
+
 export interface GeneratorEnv {
   /** The medium's family: paths, unit names, header. */
   family: OsFamily;
   features: OsFeatures;
-  /**
-   * Check an `--installer-config` file as an install config (YAML, Appendix B
-   * keys); throws the reason. Returns its `dest-device`, if it names one.
-   */
-  checkInstallerConfig(data: Buffer): Promise<{ destDevice?: string }>;
+  /** Checks `--installer-config` files (the install option table lives in the CLI layer). */
+  checkInstallerConfig: InstallerConfigCheck;
   /** nmstate's keyfiles for a state file: [file name, contents] pairs. */
   nmstateKeyfiles(path: string): Promise<[string, Buffer][]>;
   /** A line of talk on stderr (warnings, the console hint, "Boot media will…"). */

@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkInstallerConfig, generatorEnv } from '../../src/commands/customize-env.js';
+import { checkInstallerConfig } from '../../src/cli/customize.js';
+import { generatorEnv } from '../../src/commands/customize-env.js';
 import {
   generateLiveInitrd,
   hookUnit,
@@ -43,7 +44,7 @@ interface Run {
 
 function env(family: OsFamily, features: OsFeatures = ALL): Run {
   const said: string[] = [];
-  const base = generatorEnv(family, features);
+  const base = generatorEnv(family, features, checkInstallerConfig);
   return { said, env: { ...base, say: (line) => said.push(line) } };
 }
 
