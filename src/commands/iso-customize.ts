@@ -5,9 +5,7 @@
 import { generateLiveInitrd, type CustomizeOptions, type InstallerConfigCheck } from '../customize/live-initrd.js';
 import { readFeatures } from '../live/features.js';
 import { KargsEditor } from '../live/kargs.js';
-import { CliError, isNotFound } from '../util/errors.js';
-import { COREOS, FAMILIES, type OsFamily } from '../util/family.js';
-import type { IsoFs } from '../iso9660/iso-fs.js';
+import { CliError } from '../util/errors.js';
 import { editLiveIso } from './iso-edit.js';
 import { generatorEnv } from './customize-env.js';
 
@@ -30,8 +28,8 @@ export async function isoCustomize(config: IsoCustomizeConfig): Promise<void> {
   });
   await editLiveIso(config.input, config.output, async (iso, live) => {
     if (!config.force && iso.isCustomized()) throw new CliError('This ISO image is already customized; use -f to force.');
-    const features = await readFeatures(live.iso);
-    const initrd = await generateLiveInitrd(config.customize, generatorEnv(await isoFamily(live.iso), features, config.checkInstallerConfig));
+    const features = await readFeatures(live.iso, iso.family);
+    const initrd = await generateLiveInitrd(config.customize, generatorEnv(iso.family, features, config.checkInstallerConfig));
     iso.clearInitrd();
     const area = iso.initrdMut();
     for (const name of initrd.names()) area.set(name, initrd.get(name) ?? Buffer.alloc(0));
@@ -40,17 +38,4 @@ export async function isoCustomize(config: IsoCustomizeConfig): Promise<void> {
       iso.setKargs(editor.apply(iso.kargsDefault()));
     }
   });
-}
-
-/** The family whose metadata directory the ISO has (CoreOS when none: the oldest eras have none). */
-async function isoFamily(iso: IsoFs): Promise<OsFamily> {
-  for (const family of FAMILIES) {
-    try {
-      await iso.getDirectory(family.isoMetaDir);
-      return family;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  return COREOS;
 }

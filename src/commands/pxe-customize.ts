@@ -45,7 +45,7 @@ export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
       };
     }
     const scan = await scanLiveInitramfs(input, write);
-    if (scan.family === undefined) throw new CliError(`not a ${invokedFamily().osName} live initramfs image`);
+    if (scan.family === undefined) throw new CliError(invokedFamily().notLiveInitramfs);
     const family = scan.family;
     if (scan.members.has(INITRD_IGNITION_PATH) || scan.members.names().some((n) => n.startsWith(`${family.initrdNetworkDir}/`))) {
       throw new CliError('input is already customized');

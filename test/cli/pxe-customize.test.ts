@@ -7,7 +7,7 @@ import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { sha256 } from '../live/fixture-iso.js';
 import { decodeConfig } from '../customize/decode.js';
-import { DRACUT_FILES, buildLiveInitramfs, runAsCoreos } from '../customize/live-media.js';
+import { DRACUT_FILES, buildLiveInitramfs } from '../customize/live-media.js';
 import { failsWith, ok } from './iso-helpers.js';
 
 const dir = tmpDir('nestos-pxe-customize-');
@@ -85,7 +85,7 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
 
   it('the same on a CoreOS initramfs through the coreos-installer name gives CoreOS paths', async () => {
     const out = join(dir, 'coreos-custom.img');
-    ok(await runAsCoreos(dir, ['pxe', 'customize', '--dest-device', '/dev/vda', '--dest-ignition', destIgn, '--network-keyfile', keyfile, '-o', out, coreosInitrd]));
+    ok(await runCli(['pxe', 'customize', '--dest-device', '/dev/vda', '--dest-ignition', destIgn, '--network-keyfile', keyfile, '-o', out, coreosInitrd], { as: 'coreos-installer' }));
     const names = await showInitrd(out);
     expect(names).toContain('etc/coreos-firstboot-network/k.nmconnection');
     expect(names).toContain('etc/coreos-live-initramfs');
@@ -108,7 +108,7 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
     const wrapped = join(dir, 'wrapped.img');
     ok(await runCli(['pxe', 'ignition', 'wrap', '-i', '/dev/null', '-o', wrapped]));
     failsWith(await runCli(['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped]), 'not a NestOS live initramfs image');
-    failsWith(await runAsCoreos(dir, ['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped]), 'not a CoreOS live initramfs image');
+    failsWith(await runCli(['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped], { as: 'coreos-installer' }), 'not a CoreOS live initramfs image');
     // Destination option without a device.
     failsWith(
       await runCli(['pxe', 'customize', '--dest-ignition', destIgn, '-o', join(dir, 'x.img'), nestosInitrd]),

@@ -1,13 +1,10 @@
 // Live media for the customize tests: a PXE live initramfs built the way the
 // OS builds do it (a dracut-like gzip'd cpio, then an xz cpio holding the
-// family's features.json and live-initramfs stamps), and running the CLI
-// under the `coreos-installer` name.
+// family's features.json and live-initramfs stamps).
 
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CliResult } from '../helpers/cli.js';
-import { CLI, runCli } from '../helpers/cli.js';
 import type { OsFamily } from '../../src/util/family.js';
 
 export const FULL_FEATURES = {
@@ -56,27 +53,3 @@ export function buildLiveInitramfs(
   writeFileSync(path, Buffer.concat(parts));
   return path;
 }
-
-/** Run the CLI through a link named `coreos-installer` (the CoreOS wording and defaults). */
-export function runAsCoreos(dir: string, args: string[], cwd?: string): Promise<CliResult> {
-  const link = join(dir, 'coreos-installer');
-  if (!existsSync(link)) symlinkSync(CLI, link);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [link, ...args], {
-      cwd: cwd ?? dir,
-      env: { ...process.env, NESTOS_INSTALLER_DEBUG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      const stdout = Buffer.concat(out);
-      resolve({ status, signal, stdout, out: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
-
-export { runCli };
