@@ -5,7 +5,7 @@
 // kept members' bytes are held. For live initramfs images of any size
 // (`pxe customize`), where Initrd.fromBuffer would hold the whole archive.
 //
-// Member ends are found as the strict decoder finds them (member-frame.ts):
+// Member ends are found as the strict decoder finds them (io/codec/):
 // xz and zstd structurally, gzip by zlib stopping at the deflate end (its
 // bytesWritten counts the input it used), then the 8-byte trailer.
 
@@ -13,8 +13,11 @@ import { crc32, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { CliError, ContextError } from '../util/errors.js';
-import { FrameScanner, gzipHeaderFramer, xzFramer, zstdFramer } from '../io/member-frame.js';
-import { GZIP_EOF, XZ_EOF, ZSTD_EOF, checkGzipTrailer, sniffCompression } from '../io/decompress.js';
+import { FrameScanner } from '../io/codec/member-decoder.js';
+import { checkGzipTrailer, gzipHeaderFramer } from '../io/codec/gzip.js';
+import { xzFramer } from '../io/codec/xz.js';
+import { zstdFramer } from '../io/codec/zstd.js';
+import { GZIP_EOF, XZ_EOF, ZSTD_EOF, sniffCompression } from '../io/compression.js';
 import type { NewcEntry } from './newc.js';
 import { NewcPushParser } from './newc-stream.js';
 
