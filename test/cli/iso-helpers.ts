@@ -1,5 +1,6 @@
 // Shared pieces of the ISO e2e tests: the fixtures plus our own xorriso-built
-// layout, and the three output modes of an ISO-modifying command.
+// layout and a NestOS ISO as nestos-assembler lays it out (genisoimage), and
+// the three output modes of an ISO-modifying command.
 
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,27 +8,37 @@ import { expect } from 'vitest';
 import { runCli, type CliOptions, type CliResult } from '../helpers/cli.js';
 import { ISO_FIXTURES, runCacheDir, isoCopy, pristineIso, sha256, type IsoFixture } from '../live/fixture-iso.js';
 import { buildNestosIso } from '../live/build-iso.js';
+import { nestosIso } from '../helpers/nestos-iso.js';
 
+/** Our own xorriso layout (COREOS/ metadata, an igninfo slice, pad/end variants). */
 export const NESTOS = 'nestos-xorriso';
-export type IsoUnderTest = IsoFixture | typeof NESTOS;
+/** A real NestOS layout: NESTOS/ metadata, level 1 with Rock Ridge, EFI/openEuler (test/helpers/nestos-iso.ts). */
+export const NESTOS_GENISO = 'nestos-genisoimage';
+export type IsoUnderTest = IsoFixture | typeof NESTOS | typeof NESTOS_GENISO;
+
+/** True for the committed fixtures (which have goldens). */
+export function isFixture(name: IsoUnderTest): name is IsoFixture {
+  return name !== NESTOS && name !== NESTOS_GENISO;
+}
 
 let built: string | undefined;
 
 /** The pristine image of a fixture or of our own xorriso layout (built once per test file). */
 export function pristine(name: IsoUnderTest): string {
+  if (name === NESTOS_GENISO) return nestosIso().path;
   if (name !== NESTOS) return pristineIso(name);
   built ??= buildNestosIso(runCacheDir('nestos-xorriso-')).path;
   return built;
 }
 
 export function copyOf(name: IsoUnderTest, dir: string, as: string): string {
-  if (name !== NESTOS) return isoCopy(name, dir, as);
+  if (isFixture(name)) return isoCopy(name, dir, as);
   const dest = join(dir, as);
   copyFileSync(pristine(name), dest);
   return dest;
 }
 
-export const ALL_ISOS: IsoUnderTest[] = [...ISO_FIXTURES, NESTOS];
+export const ALL_ISOS: IsoUnderTest[] = [...ISO_FIXTURES, NESTOS, NESTOS_GENISO];
 
 export function ok(r: CliResult): CliResult {
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);

@@ -21,7 +21,7 @@ function decodeAreaWithShell(iso: string, offset: number, length: number): Buffe
   return execFileSync('sh', ['-c', script, 'sh', iso, String(offset), String(length)]);
 }
 
-describe.skipIf(needs({ tools: ['xz', 'cpio', 'xorriso'] }))('iso ignition', () => {
+describe.skipIf(needs({ tools: ['xz', 'cpio', 'xorriso', 'genisoimage', 'gzip'] }))('iso ignition', () => {
   for (const name of ALL_ISOS) {
     describe(name, () => {
       const dir = tmpDir();

@@ -7,9 +7,9 @@ import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { NETWORK_FIXTURES, sha256 } from '../live/fixture-iso.js';
-import { NESTOS, failsWith, ok, pristine, saveStdout, threeModes, type IsoUnderTest } from './iso-helpers.js';
+import { NESTOS, NESTOS_GENISO, failsWith, ok, pristine, saveStdout, threeModes, type IsoUnderTest } from './iso-helpers.js';
 
-const ISOS: IsoUnderTest[] = [...NETWORK_FIXTURES, NESTOS];
+const ISOS: IsoUnderTest[] = [...NETWORK_FIXTURES, NESTOS, NESTOS_GENISO];
 const CONFIG = Buffer.from('{"ignition":{"version":"3.3.0"}}\n');
 
 function keyfiles(dir: string): { a: string; b: string } {
@@ -20,7 +20,7 @@ function keyfiles(dir: string): { a: string; b: string } {
   return { a, b };
 }
 
-describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso network', () => {
+describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] }))('iso network', () => {
   for (const name of ISOS) {
     describe(name, () => {
       const dir = tmpDir();

@@ -11,7 +11,7 @@ import { ALL_ISOS, failsWith, pristine, saveStdout, threeModes } from './iso-hel
 
 const CONFIG = Buffer.from('{"ignition":{"version":"3.3.0"}}\n');
 
-describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso reset', () => {
+describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] }))('iso reset', () => {
   for (const name of ALL_ISOS) {
     it(`${name}: reset restores the pristine bytes in every mode`, async () => {
       const dir = tmpDir();
