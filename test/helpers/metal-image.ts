@@ -1,7 +1,10 @@
-// A small NestOS-like metal image built without root: a GPT disk with
-// BIOS-BOOT, EFI-SYSTEM (vfat), `boot` (ext4 with a BLS entry, grub.cfg
-// with CONSOLE-SETTINGS markers, ignition.firstboot) and `root` (known
-// bytes), compressed with xz and signed by a gpg key made here.
+// A small metal image built without root: a GPT disk with BIOS-BOOT,
+// EFI-SYSTEM (vfat), `boot` (ext4 with a BLS entry, grub.cfg with a
+// CONSOLE-SETTINGS block, ignition.firstboot, and the family's
+// `<family>/platforms.json`) and `root` (known bytes), compressed with xz and
+// signed by a gpg key made here. `family: 'coreos'` (default, as the first
+// tests were written) has `coreos/`; `family: 'nestos'` is a NestOS boot
+// partition (`nestos/platforms.json`, NESTOS.md) with its own qemu entry.
 // Tools: sgdisk (gdisk), mkfs.ext4 (e2fsprogs), mkfs.vfat (dosfstools), xz, gpg.
 
 import { execFileSync } from 'node:child_process';
@@ -49,8 +52,31 @@ function copyAt(dest: string, src: string, offset: number): void {
   }
 }
 
+/** NestOS's platform table: its qemu entry differs from the CoreOS one, so a test sees which was read. */
+export const NESTOS_PLATFORMS = {
+  metal: { grub_commands: [], kernel_arguments: [] },
+  qemu: {
+    grub_commands: ['serial --unit=1 --speed=115200', 'terminal_input serial console', 'terminal_output serial console'],
+    kernel_arguments: ['console=tty0', 'console=ttyS1,115200n8'],
+  },
+};
+
+const COREOS_PLATFORMS = {
+  metal: { grub_commands: [], kernel_arguments: [] },
+  qemu: {
+    grub_commands: ['serial --speed=115200', 'terminal_input serial console', 'terminal_output serial console'],
+    kernel_arguments: ['console=tty0', 'console=ttyS0,115200n8'],
+  },
+};
+
+export interface MetalImageOptions {
+  /** Which family's boot partition (default coreos). */
+  family?: 'nestos' | 'coreos';
+}
+
 /** Build the image in `dir`. `sizeMiB` ≥ 40. */
-export async function buildMetalImage(dir: string, sizeMiB = 40): Promise<MetalImage> {
+export async function buildMetalImage(dir: string, sizeMiB = 40, opts: MetalImageOptions = {}): Promise<MetalImage> {
+  const family = opts.family ?? 'coreos';
   const raw = join(dir, 'nestos-metal.raw');
   const size = sizeMiB << 20;
   writeFileSync(raw, Buffer.alloc(0));
@@ -76,14 +102,11 @@ export async function buildMetalImage(dir: string, sizeMiB = 40): Promise<MetalI
   const tree = join(dir, 'boot-tree');
   mkdirSync(join(tree, 'loader', 'entries'), { recursive: true });
   mkdirSync(join(tree, 'grub2'), { recursive: true });
-  mkdirSync(join(tree, 'coreos'), { recursive: true });
+  mkdirSync(join(tree, family), { recursive: true });
   writeFileSync(join(tree, 'loader', 'entries', 'ostree-1-nestos.conf'), `title NestOS 1 (ostree)\nversion 1\nlinux /ostree/vmlinuz\ninitrd /ostree/initramfs.img\noptions ${BLS_OPTIONS}\n`);
   writeFileSync(join(tree, 'grub2', 'grub.cfg'), GRUB_CFG);
-  writeFileSync(join(tree, 'ignition.firstboot'), '# Set by coreos-ignition-firstboot\n');
-  writeFileSync(
-    join(tree, 'coreos', 'platforms.json'),
-    JSON.stringify({ metal: { grub_commands: [], kernel_arguments: [] }, qemu: { grub_commands: ['serial --speed=115200', 'terminal_input serial console', 'terminal_output serial console'], kernel_arguments: ['console=tty0', 'console=ttyS0,115200n8'] } }),
-  );
+  writeFileSync(join(tree, 'ignition.firstboot'), `# Set by ${family}-ignition-firstboot\n`);
+  writeFileSync(join(tree, family, 'platforms.json'), JSON.stringify(family === 'nestos' ? NESTOS_PLATFORMS : COREOS_PLATFORMS));
   const bootImg = join(dir, 'boot.img');
   tool('mkfs.ext4', ['-q', '-F', '-L', 'boot', '-d', tree, bootImg, '16M']);
   copyAt(raw, bootImg, range('boot').start);

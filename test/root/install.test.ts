@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, readFileSync, readdirSync, statSync, wr
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
-import { runCli } from '../helpers/cli.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { serveDir } from '../helpers/http-server.js';
-import { buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
+import { NESTOS_PLATFORMS, buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 import { memberLength } from '../../src/io/codec/member-decoder.js';
 import { xzFramer, type FramedBlock } from '../../src/io/codec/xz.js';
@@ -160,6 +160,48 @@ describe.skipIf(skip)('install on loop devices', () => {
     }
     expect(statSync(file).size).toBe(48 << 20);
   });
+
+  // NESTOS.md: a boot partition with nestos/ is NestOS; --platform reads
+  // nestos/platforms.json and --copy-network writes nestos-firstboot-network/.
+  // The medium decides, whichever name the tool runs under.
+  for (const as of [{}, AS_COREOS]) {
+    const who = as === AS_COREOS ? 'coreos-installer' : 'nestos-installer';
+    it(`${who}: install --platform qemu -n onto a loop device with a NestOS image applies nestos/platforms.json`, async () => {
+      const sub = join(dir, `nestos-${who}`);
+      mkdirSync(sub);
+      const nestos = await buildMetalImage(sub, 40, { family: 'nestos' });
+      try {
+        const netDir = join(sub, 'nm');
+        mkdirSync(netDir);
+        writeFileSync(join(netDir, 'eth0.nmconnection'), '[connection]\nid=eth0\n', { mode: 0o600 });
+        const { loop } = makeDisk(`nestos-${who}.img`, 48);
+        const res = await runCli(
+          ['install', '-f', nestos.xz, '--signing-key', nestos.key.publicKeyFile, '--platform', 'qemu', '-n', '--network-dir', netDir, loop],
+          as,
+        );
+        expect(res.stderr).toContain('Install complete.');
+        expect(res.status).toBe(0);
+        expect(res.stderr).toContain('Setting platform to qemu');
+        const m = mountRo(`${loop}p3`);
+        try {
+          const entry = readFileSync(join(m, 'loader', 'entries', 'ostree-1-nestos.conf'), 'utf8');
+          expect(entry).toContain(
+            'options root=UUID=0000 rw rhgb quiet ignition.platform.id=qemu $ignition_firstboot console=tty0 console=ttyS1,115200n8\n',
+          );
+          expect(readFileSync(join(m, 'grub2', 'grub.cfg'), 'utf8')).toBe(
+            `set timeout=1\n# CONSOLE-SETTINGS-START\n${NESTOS_PLATFORMS.qemu.grub_commands.join('\n')}\n# CONSOLE-SETTINGS-END\nblscfg\n`,
+          );
+          expect(readFileSync(join(m, 'nestos-firstboot-network', 'eth0.nmconnection'), 'utf8')).toBe('[connection]\nid=eth0\n');
+          expect(statSync(join(m, 'nestos-firstboot-network', 'eth0.nmconnection')).mode & 0o777).toBe(0o600);
+          expect(readdirSync(m).filter((n) => n.startsWith('coreos'))).toEqual([]);
+        } finally {
+          unmount(m);
+        }
+      } finally {
+        nestos.key.close();
+      }
+    });
+  }
 
   it('refuses a disk with a mounted partition and leaves it byte-for-byte unchanged', async () => {
     const { file, loop } = makeDisk('busy.img', 48, (f) => sh('dd', [`if=${image.raw}`, `of=${f}`, 'conv=notrunc', 'status=none']));

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileLocation } from '../../src/source/file-location.js';
 import { StreamLocation } from '../../src/source/stream-location.js';
 import { errorChain } from '../../src/util/errors.js';
+import { COREOS, setInvokedFamilyForTests } from '../../src/util/family.js';
 import { serveDir, type ServedDir } from '../helpers/http-server.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -65,6 +66,12 @@ describe('StreamLocation (SPEC 2.5)', () => {
     expect(new StreamLocation({ ...opts, baseUrl: server.url }).describe()).toBe(
       `Downloading x86_64 metal image (raw.xz) and signature referenced from ${server.url}stable.json`,
     );
+    setInvokedFamilyForTests(COREOS);
+    try {
+      expect(new StreamLocation(opts).describe()).toBe('Downloading Fedora CoreOS stable x86_64 metal image (raw.xz) and signature');
+    } finally {
+      setInvokedFamilyForTests(undefined);
+    }
   });
 
   it('a disk artifact with its signature URL and sha256 values (E3)', async () => {
