@@ -10,7 +10,7 @@ import { ISO_FIXTURES, runCacheDir, isoCopy, pristineIso, sha256, type IsoFixtur
 import { buildNestosIso } from '../live/build-iso.js';
 import { nestosIso } from '../helpers/nestos-iso.js';
 
-/** Our own xorriso layout (COREOS/ metadata, an igninfo slice, pad/end variants). */
+/** Our own xorriso layout (NESTOS/ metadata, an igninfo slice, pad/end variants). */
 export const NESTOS = 'nestos-xorriso';
 /** A real NestOS layout: NESTOS/ metadata, level 1 with Rock Ridge, EFI/openEuler (test/helpers/nestos-iso.ts). */
 export const NESTOS_GENISO = 'nestos-genisoimage';

@@ -1,5 +1,5 @@
-// A NestOS-style live ISO built with xorriso, with a layout none of the
-// fixtures has: the Ignition area is a 64 KiB slice at offset 8192 inside
+// A NestOS live ISO (NESTOS/ metadata) built with xorriso, with a layout none
+// of the fixtures has: the Ignition area is a 64 KiB slice at offset 8192 inside
 // BOOT/NESTOS/LIVE.IMG (igninfo with offset+length), and 1024-byte karg areas
 // inside a grub.cfg and an isolinux.cfg of our own (kargs.json, one of them
 // with pad '-' and end ' ').
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const NESTOS_DEFAULT_KARGS = 'coreos.liveiso=NestOS-24.03 ignition.firstboot ignition.platform.id=metal quiet';
+export const NESTOS_DEFAULT_KARGS = 'nestos.liveiso=NestOS-24.03 ignition.firstboot ignition.platform.id=metal quiet';
 export const NESTOS_KARGS_SIZE = 1024;
 export const NESTOS_AREA_OFFSET_IN_FILE = 8192;
 export const NESTOS_AREA_LENGTH = 65536;
@@ -28,7 +28,7 @@ function kargArea(kargs: string, end: string, pad: string): string {
 /** Build the ISO at `<dir>/<name>`; `padding` adds a file of that many bytes (sparse in the tree). */
 export function buildNestosIso(dir: string, name = 'nestos-live.iso'): BuiltIso {
   const root = join(dir, `${name}.tree`);
-  for (const d of ['coreos', 'boot/nestos', 'boot/grub2', 'isolinux', 'images/pxeboot']) {
+  for (const d of ['nestos', 'boot/nestos', 'boot/grub2', 'isolinux', 'images/pxeboot']) {
     mkdirSync(join(root, d), { recursive: true });
   }
   const live = Buffer.alloc(NESTOS_AREA_OFFSET_IN_FILE + NESTOS_AREA_LENGTH + 4096, 0);
@@ -45,11 +45,11 @@ export function buildNestosIso(dir: string, name = 'nestos-live.iso'): BuiltIso 
   writeFileSync(join(root, 'images/pxeboot/vmlinuz'), 'not a kernel\n');
 
   writeFileSync(
-    join(root, 'coreos/igninfo.json'),
+    join(root, 'nestos/igninfo.json'),
     JSON.stringify({ file: 'boot/nestos/live.img', offset: NESTOS_AREA_OFFSET_IN_FILE, length: NESTOS_AREA_LENGTH }),
   );
   writeFileSync(
-    join(root, 'coreos/kargs.json'),
+    join(root, 'nestos/kargs.json'),
     JSON.stringify({
       default: NESTOS_DEFAULT_KARGS,
       files: [
@@ -60,7 +60,7 @@ export function buildNestosIso(dir: string, name = 'nestos-live.iso'): BuiltIso 
       'future-key': true,
     }),
   );
-  writeFileSync(join(root, 'coreos/features.json'), JSON.stringify({ 'live-initrd-network': true }));
+  writeFileSync(join(root, 'nestos/features.json'), JSON.stringify({ 'live-initrd-network': true }));
 
   const path = join(dir, name);
   execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-o', path, '-V', 'NestOS-24.03-live', '-R', '-J', root], {
