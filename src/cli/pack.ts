@@ -28,7 +28,7 @@ const packOsmet = leaf<PackOsmetConfig>({
 
 const packMinimalIso = leaf<PackMinimalIsoConfig>({
   name: 'minimal-iso',
-  about: 'Pack a minimal ISO into a NestOS live ISO image',
+  about: `Pack a minimal ISO into a ${invokedFamily().osName} live ISO image`,
   options: [{ long: 'consume', help: 'Delete minimal ISO after packing' }],
   positionals: [
     { name: 'FULL_ISO', help: 'ISO image', required: true },
