@@ -1,8 +1,27 @@
 // `node scripts/show-partitions.mjs DISK`: the GPT of a disk or disk image,
 // read with the installer's own GPT reader (no sgdisk needed).
+// dist/ holds only the bundled CLI, so the two modules are bundled from src/
+// here (esbuild, a dev dependency: the demo runs after `npm ci`).
 import { open } from 'node:fs/promises';
-import { readGpt } from '../dist/blockdev/gpt.js';
-import { handleReader } from '../dist/blockdev/saved-partitions.js';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const built = await esbuild.build({
+  stdin: {
+    contents: "export { readGpt } from './src/blockdev/gpt.ts';\nexport { handleReader } from './src/blockdev/saved-partitions.ts';\n",
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  write: false,
+  logLevel: 'error',
+});
+const { readGpt, handleReader } = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
 
 const path = process.argv[2];
 const handle = await open(path, 'r');

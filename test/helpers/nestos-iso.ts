@@ -30,9 +30,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runCacheDir } from './tmp.js';
 
 /** Fixed mtime of every file in the tree (2024-01-10 00:00:00 UTC). */
 const MTIME = 1704844800;
@@ -231,11 +231,9 @@ export function nestosIso(opts: NestosIsoOptions = {}): NestosIso {
     .slice(0, 16);
   const hit = cache.get(key);
   if (hit !== undefined && existsSync(hit.path)) return hit;
-  if (cacheRoot === undefined) {
-    const root = mkdtempSync(join(tmpdir(), 'nestos-test-nestos-iso-'));
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-    cacheRoot = root;
-  }
+  // Removed with the run's temp root (test/global-setup.ts), not at process exit,
+  // which never fires when vitest stops its workers.
+  cacheRoot ??= runCacheDir('nestos-test-nestos-iso-');
   const dir = join(cacheRoot, key);
   mkdirSync(dir, { recursive: true });
   const built = build(dir, opts);
