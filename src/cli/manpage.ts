@@ -16,7 +16,7 @@ export interface ManPage {
 
 /**
  * Escape text for roff: backslashes, hyphens that are not hyphenation points,
- * non-ASCII characters (as \[uXXXX]: groff reads its input as Latin-1),
+ * non-ASCII characters (as \[u00E9] for é: groff reads its input as Latin-1),
  * leading control characters.
  */
 function roff(text: string): string {
