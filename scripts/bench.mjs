@@ -120,7 +120,15 @@ async function pair(label, ours, baseLabel, base, target, before = () => {}) {
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [cmd, out] of r % 2 ? [[base, b], [ours, a]] : [[ours, a], [base, b]]) {
+    for (const [cmd, out] of r % 2
+      ? [
+          [base, b],
+          [ours, a],
+        ]
+      : [
+          [ours, a],
+          [base, b],
+        ]) {
       before();
       sh('sync');
       out.push(await measure(cmd));
@@ -207,11 +215,41 @@ async function main() {
     const key = `--signing-key ${path('key.asc')}`;
     const dd = `dd of=${loop} bs=1M iflag=fullblock oflag=direct conv=fsync status=none`;
     const install = (f) => `${node} install -f ${path(f)} ${key} ${loop} 2>/dev/null`;
-    await pair('`install` multi-block `.xz` → loop, signed', install('multi.raw.xz'), '`xz -dc | dd`', `xz -dc ${path('multi.raw.xz')} | ${dd}`, '≤ 0.67');
-    await pair('`install` multi-block `.xz` → loop, signed', install('multi.raw.xz'), '`xz -T0 -dc | dd`', `xz -T0 -dc ${path('multi.raw.xz')} | ${dd}`, '≤ 1.15, RSS ≤ 256 MiB');
-    await pair('`install` single-block `.xz` → loop, signed', install('single.raw.xz'), '`xz -dc | dd`', `xz -dc ${path('single.raw.xz')} | ${dd}`, '');
-    await pair('`install` `.gz` → loop, signed', install('image.raw.gz'), '`gzip -dc | dd`', `gzip -dc ${path('image.raw.gz')} | ${dd}`, '≤ 1.1');
-    await pair('`install` `.zst` → loop, signed', install('image.raw.zst'), '`zstd -dc | dd`', `zstd -q -dc ${path('image.raw.zst')} | ${dd}`, '≤ 1.1');
+    await pair(
+      '`install` multi-block `.xz` → loop, signed',
+      install('multi.raw.xz'),
+      '`xz -dc | dd`',
+      `xz -dc ${path('multi.raw.xz')} | ${dd}`,
+      '≤ 0.67',
+    );
+    await pair(
+      '`install` multi-block `.xz` → loop, signed',
+      install('multi.raw.xz'),
+      '`xz -T0 -dc | dd`',
+      `xz -T0 -dc ${path('multi.raw.xz')} | ${dd}`,
+      '≤ 1.15, RSS ≤ 256 MiB',
+    );
+    await pair(
+      '`install` single-block `.xz` → loop, signed',
+      install('single.raw.xz'),
+      '`xz -dc | dd`',
+      `xz -dc ${path('single.raw.xz')} | ${dd}`,
+      '',
+    );
+    await pair(
+      '`install` `.gz` → loop, signed',
+      install('image.raw.gz'),
+      '`gzip -dc | dd`',
+      `gzip -dc ${path('image.raw.gz')} | ${dd}`,
+      '≤ 1.1',
+    );
+    await pair(
+      '`install` `.zst` → loop, signed',
+      install('image.raw.zst'),
+      '`zstd -dc | dd`',
+      `zstd -q -dc ${path('image.raw.zst')} | ${dd}`,
+      '≤ 1.1',
+    );
     const fresh = () => {
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out);
@@ -226,8 +264,21 @@ async function main() {
     );
     const ign = `-i ${path('config.ign')}`;
     const isoOut = join(out, 'out.iso');
-    await pair('`iso ignition embed -o` on a 1 GiB ISO', `${node} iso ignition embed ${ign} -o ${isoOut} ${path('big.iso')}`, '`cp`', `cp ${path('big.iso')} ${isoOut}`, '≤ 1.2', fresh);
-    await pair('`iso ignition embed` in place, 1 GiB ISO', `${node} iso ignition embed -f ${ign} ${path('big.iso')}`, 'same on the 1 MiB ISO', `${node} iso ignition embed -f ${ign} ${path('small.iso')}`, '≤ 2');
+    await pair(
+      '`iso ignition embed -o` on a 1 GiB ISO',
+      `${node} iso ignition embed ${ign} -o ${isoOut} ${path('big.iso')}`,
+      '`cp`',
+      `cp ${path('big.iso')} ${isoOut}`,
+      '≤ 1.2',
+      fresh,
+    );
+    await pair(
+      '`iso ignition embed` in place, 1 GiB ISO',
+      `${node} iso ignition embed -f ${ign} ${path('big.iso')}`,
+      'same on the 1 MiB ISO',
+      `${node} iso ignition embed -f ${ign} ${path('small.iso')}`,
+      '≤ 2',
+    );
     startupPairs('`nestos-installer --version`', ['--version'], '≤ 1.3');
     startupPairs('`nestos-installer --help`', ['--help'], '≤ 1.5');
   } finally {

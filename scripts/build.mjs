@@ -58,7 +58,9 @@ export function esmOptions(entryPoints, outdir) {
     plugins: [esmBuilds],
     define: { ...common.define, __NESTOS_RESOURCE_ROOT__: JSON.stringify('../') },
     // Bundled CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __nestosCreateRequire } from 'node:module';\nconst require = __nestosCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __nestosCreateRequire } from 'node:module';\nconst require = __nestosCreateRequire(import.meta.url);",
+    },
   };
 }
 
@@ -91,7 +93,10 @@ const embeddedAddons = {
       const loader = "const liblzma = require('node-gyp-build')(bindingPath);";
       if (!src.includes(loader)) throw new Error(`node-liblzma changed its loader; update ${fileURLToPath(import.meta.url)}`);
       const contents = src
-        .replace(loader, `import { loadEmbeddedAddon as __nestosLoadAddon } from ${JSON.stringify(NATIVE_ADDON_LOADER)};\nconst liblzma = __nestosLoadAddon('node-liblzma.node');`)
+        .replace(
+          loader,
+          `import { loadEmbeddedAddon as __nestosLoadAddon } from ${JSON.stringify(NATIVE_ADDON_LOADER)};\nconst liblzma = __nestosLoadAddon('node-liblzma.node');`,
+        )
         .replace(/^const (__filename|__dirname|require|bindingPath) = .*$/gm, '');
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
@@ -135,7 +140,10 @@ export async function buildEsm() {
   // Old chunks and the tsc-era tree go; dist/sea and executables stay.
   try {
     for (const entry of (await import('node:fs')).readdirSync(dist)) {
-      if (/\.js(\.map)?$/.test(entry) || ['cli', 'commands', 'io', 'util', 'source', 'install', 'live', 'initrd', 'iso9660', 'blockdev', 'ignition'].includes(entry)) {
+      if (
+        /\.js(\.map)?$/.test(entry) ||
+        ['cli', 'commands', 'io', 'util', 'source', 'install', 'live', 'initrd', 'iso9660', 'blockdev', 'ignition'].includes(entry)
+      ) {
         rmSync(join(dist, entry), { recursive: true, force: true });
       }
     }
@@ -146,8 +154,14 @@ export async function buildEsm() {
   const result = await esbuild.build({ ...esmOptions(entryPoints, dist), metafile: true });
   for (const [file, out] of Object.entries(result.metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
-    if (out.exports.length === 1 && out.exports[0] === 'default' && /^export default require_\w+\(\);$/m.test(readFileSync(join(ROOT, file), 'utf8'))) {
-      throw new Error(`${file}: a CommonJS package is imported dynamically and would lose its named exports; resolve it to its ES module build (esmBuilds in ${fileURLToPath(import.meta.url)})`);
+    if (
+      out.exports.length === 1 &&
+      out.exports[0] === 'default' &&
+      /^export default require_\w+\(\);$/m.test(readFileSync(join(ROOT, file), 'utf8'))
+    ) {
+      throw new Error(
+        `${file}: a CommonJS package is imported dynamically and would lose its named exports; resolve it to its ES module build (esmBuilds in ${fileURLToPath(import.meta.url)})`,
+      );
     }
   }
   chmodSync(join(dist, 'main.js'), 0o755);

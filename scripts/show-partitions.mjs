@@ -36,7 +36,9 @@ try {
     for (const e of gpt.entries) {
       const sectors = e.lastLba - e.firstLba + 1;
       const mib = ((sectors * gpt.sectorSize) / 2 ** 20).toFixed(1);
-      console.log(`${String(e.index).padStart(4)}  ${String(e.firstLba).padStart(14)}  ${String(e.lastLba).padStart(14)}  ${`${mib} MiB`.padEnd(10)}  ${e.name}`);
+      console.log(
+        `${String(e.index).padStart(4)}  ${String(e.firstLba).padStart(14)}  ${String(e.lastLba).padStart(14)}  ${`${mib} MiB`.padEnd(10)}  ${e.name}`,
+      );
     }
   }
 } finally {

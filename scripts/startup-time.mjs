@@ -51,6 +51,9 @@ for (let i = 0; i < rounds; i++) {
     ratios[j].push(t / b);
   });
 }
-const rows = [[baseline.name, median(base).toFixed(1), ''], ...subjects.map((s, j) => [s.name, median(samples[j]).toFixed(1), `${median(ratios[j]).toFixed(2)}×`])];
+const rows = [
+  [baseline.name, median(base).toFixed(1), ''],
+  ...subjects.map((s, j) => [s.name, median(samples[j]).toFixed(1), `${median(ratios[j]).toFixed(2)}×`]),
+];
 process.stdout.write(`| command | median ms (${rounds} paired rounds) | ratio to node -e 0 |\n| --- | --- | --- |\n`);
 for (const r of rows) process.stdout.write(`| \`${r[0]}\` | ${r[1]} | ${r[2]} |\n`);

@@ -29,7 +29,12 @@ function tmpEntries(): Set<string> {
 function loopDevices(): Set<string> {
   try {
     const out = execFileSync('losetup', ['-a', '--list', '--noheadings', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' });
-    return new Set(out.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+    return new Set(
+      out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+    );
   } catch {
     return new Set();
   }
@@ -75,9 +80,19 @@ function printFuzzSummary(dir: string): void {
     return;
   }
   const results = files.map(
-    (f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { target: string; cases: number; crashes: number; hangs: number; seed: string; first?: string },
+    (f) =>
+      JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        target: string;
+        cases: number;
+        crashes: number;
+        hangs: number;
+        seed: string;
+        first?: string;
+      },
   );
-  const lines = results.map((r) => `fuzz ${r.target}: ${r.cases} cases, ${r.crashes} crashes, ${r.hangs} hangs${r.first ? ` (first: ${r.first})` : ''}`);
+  const lines = results.map(
+    (r) => `fuzz ${r.target}: ${r.cases} cases, ${r.crashes} crashes, ${r.hangs} hangs${r.first ? ` (first: ${r.first})` : ''}`,
+  );
   const sum = (k: 'cases' | 'crashes' | 'hangs'): number => results.reduce((n, r) => n + r[k], 0);
   lines.push(`fuzz seed: ${results[0]?.seed ?? '-'}`);
   lines.push(`fuzz: ${results.length} targets, ${sum('cases')} cases, ${sum('crashes')} crashes, ${sum('hangs')} hangs`);
@@ -118,7 +133,9 @@ export function teardown(): void {
   }
   const mounts = mountsUnder(root);
   if (mounts.length > 0) problems.push(`mounts outlived the suite:\n  ${mounts.join('\n  ')}`);
-  const loops = [...loopDevices()].filter((l) => !loopsBefore.has(l) && (l.includes(root) || OURS.test(l.split(/\s+/)[1]?.split('/').pop() ?? '')));
+  const loops = [...loopDevices()].filter(
+    (l) => !loopsBefore.has(l) && (l.includes(root) || OURS.test(l.split(/\s+/)[1]?.split('/').pop() ?? '')),
+  );
   if (loops.length > 0) problems.push(`loop devices outlived the suite:\n  ${loops.join('\n  ')}`);
   // Files the run's own caches keep (pristine ISOs) are removed here; anything else is a leak.
   const cache = join(root, 'cache');

@@ -309,7 +309,10 @@ export function protectiveMbr(sectorSize: number, deviceLength: number): Buffer 
 }
 
 /** Build an entry (tests, and callers creating partitions). */
-export function makeEntry(index: number, opts: { typeGuid: Buffer; uniqueGuid: Buffer; firstLba: number; lastLba: number; name: string; attributes?: bigint }): GptEntry {
+export function makeEntry(
+  index: number,
+  opts: { typeGuid: Buffer; uniqueGuid: Buffer; firstLba: number; lastLba: number; name: string; attributes?: bigint },
+): GptEntry {
   const raw = Buffer.alloc(ENTRY_SIZE);
   opts.typeGuid.copy(raw, 0);
   opts.uniqueGuid.copy(raw, 16);
@@ -317,5 +320,13 @@ export function makeEntry(index: number, opts: { typeGuid: Buffer; uniqueGuid: B
   raw.writeBigUInt64LE(BigInt(opts.lastLba), 40);
   raw.writeBigUInt64LE(opts.attributes ?? 0n, 48);
   Buffer.from(opts.name, 'utf16le').subarray(0, 72).copy(raw, 56);
-  return { index, typeGuid: raw.subarray(0, 16), uniqueGuid: raw.subarray(16, 32), firstLba: opts.firstLba, lastLba: opts.lastLba, raw, name: opts.name };
+  return {
+    index,
+    typeGuid: raw.subarray(0, 16),
+    uniqueGuid: raw.subarray(16, 32),
+    firstLba: opts.firstLba,
+    lastLba: opts.lastLba,
+    raw,
+    name: opts.name,
+  };
 }

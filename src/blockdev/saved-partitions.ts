@@ -12,16 +12,7 @@ import { filterMatches, type PartitionFilter } from './partition-filter.js';
 import { invokedFamily } from '../util/family.js';
 import { CliError, ContextError } from '../util/errors.js';
 import { info } from '../util/log.js';
-import {
-  bufferReader,
-  newGpt,
-  protectiveMbr,
-  readGpt,
-  resizeGpt,
-  serializeGpt,
-  type GptEntry,
-  type SectorReader,
-} from './gpt.js';
+import { bufferReader, newGpt, protectiveMbr, readGpt, resizeGpt, serializeGpt, type GptEntry, type SectorReader } from './gpt.js';
 
 export function handleReader(handle: FileHandle, length: number): SectorReader {
   return {

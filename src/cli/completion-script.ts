@@ -68,12 +68,15 @@ export function bashCompletion(root: GroupSpec): string {
   const groups = nodes.filter((n) => n.spec.kind === 'group').map((n) => n.path.join(' '));
   for (const { path, spec } of nodes) {
     const key = path.join(' ');
-    for (const sub of subcommandsOf(spec)) transitions.push(`            ${shellWord(`${key},${sub.name}`)}) cmd=${shellWord([...path, sub.name].join(' '))} ;;`);
+    for (const sub of subcommandsOf(spec))
+      transitions.push(`            ${shellWord(`${key},${sub.name}`)}) cmd=${shellWord([...path, sub.name].join(' '))} ;;`);
     const options = optionsOf(spec, path.length === 0);
     const names = options.flatMap((o) => [...(o.short ? [`-${o.short}`] : []), `--${o.long}`]);
     const files = options.filter((o) => valueKind(o) === 'file').flatMap((o) => [...(o.short ? [`-${o.short}`] : []), `--${o.long}`]);
     const dirs = options.filter((o) => valueKind(o) === 'dir').flatMap((o) => [...(o.short ? [`-${o.short}`] : []), `--${o.long}`]);
-    const other = options.filter((o) => o.value !== undefined && valueKind(o) === 'other').flatMap((o) => [...(o.short ? [`-${o.short}`] : []), `--${o.long}`]);
+    const other = options
+      .filter((o) => o.value !== undefined && valueKind(o) === 'other')
+      .flatMap((o) => [...(o.short ? [`-${o.short}`] : []), `--${o.long}`]);
     const words = [...subcommandsOf(spec).map((c) => c.name), ...(positionalWords(spec) ?? [])];
     cases.push(
       `        ${shellWord(key)})`,
@@ -147,7 +150,13 @@ function zshOptionSpecs(spec: CommandSpec, top: boolean): string[] {
   return optionsOf(spec, top).map((o) => {
     const help = zshEscape(o.help);
     const action =
-      o.value === undefined ? '' : valueKind(o) === 'file' ? `:${o.value}:_files` : valueKind(o) === 'dir' ? `:${o.value}:_files -/` : `:${o.value}: `;
+      o.value === undefined
+        ? ''
+        : valueKind(o) === 'file'
+          ? `:${o.value}:_files`
+          : valueKind(o) === 'dir'
+            ? `:${o.value}:_files -/`
+            : `:${o.value}: `;
     const repeat = o.multiple ? '*' : '';
     const exclusion = o.multiple ? '' : `(${[...(o.short ? [`-${o.short}`] : []), `--${o.long}`].join(' ')})`;
     const long = o.value === undefined ? `--${o.long}` : `--${o.long}=`;
@@ -165,7 +174,10 @@ export function zshCompletion(root: GroupSpec): string {
   const cases: string[] = [];
   for (const { path, spec } of nodes) {
     const key = path.join(' ');
-    for (const sub of subcommandsOf(spec)) transitions.push(`            (${shellWord(`${key},${sub.name}`)}) cmd=${shellWord([...path, sub.name].join(' '))}; (( depth++ )) ;;`);
+    for (const sub of subcommandsOf(spec))
+      transitions.push(
+        `            (${shellWord(`${key},${sub.name}`)}) cmd=${shellWord([...path, sub.name].join(' '))}; (( depth++ )) ;;`,
+      );
     const optionSpecs = zshOptionSpecs(spec, path.length === 0);
     const args: string[] = [...optionSpecs];
     if (spec.kind === 'group') {
@@ -223,10 +235,14 @@ export function fishCompletion(root: GroupSpec): string {
   const lines: string[] = [];
   for (const { path, spec } of nodes) {
     const key = path.join(' ');
-    for (const sub of subcommandsOf(spec)) transitions.push(`            case ${fishEscape(`${key},${sub.name}`)}\n                set cmd ${fishEscape([...path, sub.name].join(' '))}`);
+    for (const sub of subcommandsOf(spec))
+      transitions.push(
+        `            case ${fishEscape(`${key},${sub.name}`)}\n                set cmd ${fishEscape([...path, sub.name].join(' '))}`,
+      );
     // Command names are plain words: no quoting needed inside the condition.
     const cond = `-n "${fn} '${key}'"`;
-    for (const sub of subcommandsOf(spec)) lines.push(`complete -c ${program} ${cond} -f -a ${fishEscape(sub.name)} -d ${fishEscape(sub.about)}`);
+    for (const sub of subcommandsOf(spec))
+      lines.push(`complete -c ${program} ${cond} -f -a ${fishEscape(sub.name)} -d ${fishEscape(sub.about)}`);
     for (const o of optionsOf(spec, path.length === 0)) {
       const names = `${o.short ? `-s ${o.short} ` : ''}-l ${o.long}`;
       const value = o.value === undefined ? '' : valueKind(o) === 'other' ? ' -x' : ' -r -F';

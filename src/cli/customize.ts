@@ -120,10 +120,7 @@ export const pxeCustomize = leaf<PxeCustomizeConfig>({
   longAbout:
     'Copies the live initramfs unchanged and appends an archive with the customizations. ' +
     'Destination options make the live system install itself at boot; they need --dest-device.',
-  options: [
-    { long: 'output', short: 'o', value: 'path', help: 'Output file (- for stdout)', required: true },
-    ...SHARED_CUSTOMIZE_OPTIONS,
-  ],
+  options: [{ long: 'output', short: 'o', value: 'path', help: 'Output file (- for stdout)', required: true }, ...SHARED_CUSTOMIZE_OPTIONS],
   positionals: [{ name: 'path', help: 'Live initramfs image', required: true }],
   toConfig: (a) => ({
     customize: sharedOptions(a),

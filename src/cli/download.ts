@@ -1,14 +1,7 @@
 // `download [OPTIONS]` (SPEC 1.3) plus --signing-key (E2).
 
 import { lazy, leaf } from './spec.js';
-import {
-  architectureOption,
-  fetchRetriesOption,
-  insecureOption,
-  signingKeyOption,
-  streamBaseUrlOption,
-  streamOption,
-} from './options.js';
+import { architectureOption, fetchRetriesOption, insecureOption, signingKeyOption, streamBaseUrlOption, streamOption } from './options.js';
 import { defaultArchitecture, parseUrl, type FetchRetries } from './types.js';
 import type { DownloadConfig } from '../commands/download.js';
 import { invokedFamily } from '../util/family.js';

@@ -76,7 +76,11 @@ function leafHelp(path: string[], spec: AnyLeaf): string[] {
   lines.push('', `Usage: ${usageLine(path, spec)}`);
   const positionals = spec.positionals.map((p) => ({
     left: positionalDisplay(p),
-    help: [p.help ?? '', ...(p.default !== undefined ? [`[default: ${p.default}]`] : []), ...(p.values ? [`[possible values: ${p.values.join(', ')}]`] : [])]
+    help: [
+      p.help ?? '',
+      ...(p.default !== undefined ? [`[default: ${p.default}]`] : []),
+      ...(p.values ? [`[possible values: ${p.values.join(', ')}]`] : []),
+    ]
       .filter((t) => t !== '')
       .join(' '),
   }));
@@ -95,9 +99,7 @@ function leafHelp(path: string[], spec: AnyLeaf): string[] {
 }
 
 function groupHelp(path: string[], spec: GroupSpec, top: boolean): string[] {
-  const commands = spec.subcommands
-    .filter((c) => !c.hidden)
-    .map((c) => ({ left: c.name, help: c.about }));
+  const commands = spec.subcommands.filter((c) => !c.hidden).map((c) => ({ left: c.name, help: c.about }));
   const lines = [spec.about];
   if (spec.longAbout) lines.push('', ...wrap(spec.longAbout, 0));
   lines.push('', `Usage: ${usageLine(path, spec)}`);

@@ -73,8 +73,7 @@ const networkEmbed = leaf<IsoNetworkEmbedConfig>({
     outputOption(),
   ],
   positionals: [ISO_POSITIONAL],
-  toConfig: (a) =>
-    withOutput({ keyfiles: a.strings('keyfile'), force: a.flag('force'), input: isoPath(a) }, a.string('output')),
+  toConfig: (a) => withOutput({ keyfiles: a.strings('keyfile'), force: a.flag('force'), input: isoPath(a) }, a.string('output')),
   load: lazy(() => import('../commands/iso-network.js'), 'isoNetworkEmbed'),
 });
 

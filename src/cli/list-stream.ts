@@ -11,11 +11,7 @@ export const listStream = leaf<ListStreamConfig>({
   longAbout:
     `The stream metadata is fetched from ${invokedFamily().streamBaseUrl}, or from ` +
     '--stream-base-url, which may be an http(s) URL, a file:// URL or a directory.',
-  options: [
-    streamOption(undefined, 'stable'),
-    streamBaseUrlOption(),
-    { long: 'json', help: 'Print the rows as JSON' },
-  ],
+  options: [streamOption(undefined, 'stable'), streamBaseUrlOption(), { long: 'json', help: 'Print the rows as JSON' }],
   positionals: [],
   toConfig: (a) => {
     const config: ListStreamConfig = { stream: a.string('stream') ?? 'stable', json: a.flag('json') };

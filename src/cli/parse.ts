@@ -60,9 +60,7 @@ export function commandPathFromArgv(root: GroupSpec, argv: string[]): { path: st
 export function splitShortClusters(argv: string[], spec: CommandSpec): string[] {
   if (spec.kind !== 'leaf') return argv;
   const valued = new Set(spec.options.filter((o) => o.value !== undefined && o.short).map((o) => o.short));
-  const valuedLong = new Set(
-    spec.options.filter((o) => o.value !== undefined).flatMap((o) => [o.long, ...(o.aliases ?? [])]),
-  );
+  const valuedLong = new Set(spec.options.filter((o) => o.value !== undefined).flatMap((o) => [o.long, ...(o.aliases ?? [])]));
   const out: string[] = [];
   let expectValue = false;
   for (let i = 0; i < argv.length; i++) {
@@ -319,7 +317,8 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
 
   if (selection === undefined) {
     if (top['help'] === true) return { kind: 'print', text: renderHelp([root.name], root), stream: 'stdout', exitCode: 0 };
-    if (top['version'] === true) return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
+    if (top['version'] === true)
+      return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
     return { kind: 'print', text: renderHelp([root.name], root), stream: 'stderr', exitCode: 2 };
   }
   const { path, spec, argv: args } = selection;

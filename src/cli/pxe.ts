@@ -21,10 +21,7 @@ export const pxeIgnitionWrap = leaf<PxeIgnitionWrapConfig>({
     'The config must be JSON with a known ignition.version (3.0.0 to 3.6.0); an empty ' +
     'input is allowed. The image is a newc cpio archive compressed with xz (CRC32 check), ' +
     'to append to a live PXE initramfs.',
-  options: [
-    { long: 'ignition-file', short: 'i', value: 'path', help: 'Ignition config to wrap [default: stdin]' },
-    wrapOutput,
-  ],
+  options: [{ long: 'ignition-file', short: 'i', value: 'path', help: 'Ignition config to wrap [default: stdin]' }, wrapOutput],
   positionals: [],
   toConfig: (a) => ({
     ...optional('ignitionFile', a.string('ignition-file')),

@@ -111,10 +111,7 @@ export function group(spec: Omit<GroupSpec, 'kind'>): GroupSpec {
 }
 
 /** Lazy handler: `load: lazy(() => import('../commands/x.js'), 'x')`. */
-export function lazy<M, K extends keyof M, C>(
-  importer: () => Promise<M>,
-  name: K,
-): () => Promise<CommandHandler<C>> {
+export function lazy<M, K extends keyof M, C>(importer: () => Promise<M>, name: K): () => Promise<CommandHandler<C>> {
   return async () => (await importer())[name] as unknown as CommandHandler<C>;
 }
 

@@ -51,8 +51,7 @@ export async function pxeCustomize(config: PxeCustomizeConfig): Promise<void> {
       throw new CliError('input is already customized');
     }
     const featuresData = scan.members.get(family.initrdFeaturesPath);
-    const features =
-      featuresData === undefined ? NO_FEATURES : withContextSync('parsing OS features', () => parseFeatures(featuresData));
+    const features = featuresData === undefined ? NO_FEATURES : withContextSync('parsing OS features', () => parseFeatures(featuresData));
     const initrd = await generateLiveInitrd(config.customize, generatorEnv(family, features, config.checkInstallerConfig));
     if (initrd.has(INITRD_IGNITION_PATH)) {
       info('PXE configuration must include kernel arguments:\n\tignition.firstboot ignition.platform.id=metal');

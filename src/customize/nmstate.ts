@@ -12,9 +12,7 @@ export const NMSTATECTL = 'nmstatectl';
 /** Why nmstatectl could not be run (ENOENT is a missing tool, said so plainly). */
 function spawnFailure(err: unknown): Error {
   if (hasErrorCode(err, 'ENOENT')) {
-    return new CliError(
-      `${NMSTATECTL} not found: --network-nmstate runs \`${NMSTATECTL} gc\`; install nmstate to use it`,
-    );
+    return new CliError(`${NMSTATECTL} not found: --network-nmstate runs \`${NMSTATECTL} gc\`; install nmstate to use it`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -30,7 +28,12 @@ function runGc(path: string): Promise<string> {
         reject(spawnFailure(err));
         return;
       }
-      const detail = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? `exit status ${err.code ?? '?'}`;
+      const detail =
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .pop() ?? `exit status ${err.code ?? '?'}`;
       reject(new CliError(`${NMSTATECTL} gc failed: ${detail}`));
     });
   });

@@ -112,4 +112,3 @@ export class Initrd {
     return xzCompress(this.toCpio());
   }
 }
-

@@ -34,10 +34,7 @@ function scanFilter(): (name: string) => boolean {
  * Copy the whole input to `write` in 256 KiB blocks while scanning it
  * (context `reading/copying input initrd`).
  */
-export async function scanLiveInitramfs(
-  input: FileHandle,
-  write: (chunk: Buffer) => Promise<void>,
-): Promise<LiveInitramfsScan> {
+export async function scanLiveInitramfs(input: FileHandle, write: (chunk: Buffer) => Promise<void>): Promise<LiveInitramfsScan> {
   return withContext('reading/copying input initrd', async () => {
     const source = new ChunkSource(async () => {
       const buf = Buffer.allocUnsafe(BUFFER_SIZE);

@@ -24,13 +24,7 @@ function entry(ino: number, mode: number, name: string, data: Buffer): Buffer {
   const namesize = nameBytes.length + 1;
   const fields = [ino, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, namesize, 0];
   const header = Buffer.from('070701' + fields.map(hex8).join(''), 'ascii');
-  return Buffer.concat([
-    header,
-    nameBytes,
-    Buffer.alloc(1 + pad4(HEADER_SIZE + namesize)),
-    data,
-    Buffer.alloc(pad4(data.length)),
-  ]);
+  return Buffer.concat([header, nameBytes, Buffer.alloc(1 + pad4(HEADER_SIZE + namesize)), data, Buffer.alloc(pad4(data.length))]);
 }
 
 /**
@@ -112,12 +106,7 @@ function readName(buf: Buffer, pos: number, namesize: number): string {
  * `onFile` for each regular file whose name `keep` accepts. Returns the offset
  * after the trailer entry.
  */
-export function readNewcArchive(
-  buf: Buffer,
-  pos: number,
-  keep: (name: string) => boolean,
-  onFile: (entry: NewcEntry) => void,
-): number {
+export function readNewcArchive(buf: Buffer, pos: number, keep: (name: string) => boolean, onFile: (entry: NewcEntry) => void): number {
   for (;;) {
     const { name, mode, filesize, dataPos } = withContextSync('reading CPIO entry', () => {
       const h = readHeader(buf, pos);

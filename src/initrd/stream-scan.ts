@@ -50,11 +50,7 @@ class SinkFailure {
  * Read every archive of the input, calling `onFile` for each regular file
  * whose name `keep` accepts (later entries replace earlier ones at the caller).
  */
-export async function scanInitrd(
-  source: ChunkSource,
-  keep: (name: string) => boolean,
-  onFile: (entry: NewcEntry) => void,
-): Promise<void> {
+export async function scanInitrd(source: ChunkSource, keep: (name: string) => boolean, onFile: (entry: NewcEntry) => void): Promise<void> {
   for (;;) {
     let chunk = await source.next();
     if (chunk === undefined) return;
@@ -142,7 +138,10 @@ async function zstdCodec(sink: (b: Buffer) => void): Promise<FramedCodec> {
 }
 
 /** Drive a Node Transform codec: writes wait for processing; its output goes to the sink. */
-function transformCodec(stream: Transform, onData: (b: Buffer) => void): {
+function transformCodec(
+  stream: Transform,
+  onData: (b: Buffer) => void,
+): {
   write(b: Buffer): Promise<void>;
   end(): Promise<void>;
   ended: Promise<void>;

@@ -6,7 +6,10 @@ import { compareUtf8 } from '../util/bytes.js';
 
 /** The default entry: the last `*.conf` in byte order, or undefined. */
 export function defaultEntry(names: string[]): string | undefined {
-  return names.filter((n) => n.endsWith('.conf')).sort(compareUtf8).at(-1);
+  return names
+    .filter((n) => n.endsWith('.conf'))
+    .sort(compareUtf8)
+    .at(-1);
 }
 
 /**

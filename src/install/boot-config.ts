@@ -76,9 +76,10 @@ async function visitBls(boot: string, edit: (options: string) => string | undefi
     throw new ContextError(`reading ${path}`, err);
   });
   const updated = editBlsOptions(text, edit);
-  if (updated !== undefined) await writeFile(path, updated).catch((err: unknown) => {
-    throw new ContextError(`writing ${path}`, err);
-  });
+  if (updated !== undefined)
+    await writeFile(path, updated).catch((err: unknown) => {
+      throw new ContextError(`writing ${path}`, err);
+    });
 }
 
 /** KargsEditor "maybe apply": no operations means no change (SPEC 4.9.2). */
@@ -97,7 +98,10 @@ async function writeIgnition(boot: string, config: Buffer, hash: IgnitionHash | 
     }
   }
   const dir = join(boot, 'ignition');
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) {
     await mkdir(dir, { recursive: true }).catch((err: unknown) => {
       throw new ContextError(`creating ${dir}`, err);
@@ -167,9 +171,7 @@ async function configureKargs(boot: string, c: BootConfig): Promise<void> {
     info('Modifying kernel arguments');
     const hint = consoleHint(c.appendKargs);
     if (hint !== undefined) info(hint);
-    await withContext('modifying kernel arguments', () =>
-      visitBls(boot, maybeApply({ delete: c.deleteKargs, append: c.appendKargs })),
-    );
+    await withContext('modifying kernel arguments', () => visitBls(boot, maybeApply({ delete: c.deleteKargs, append: c.appendKargs })));
   }
 }
 
@@ -184,7 +186,12 @@ async function configureGrub(boot: string, c: BootConfig): Promise<void> {
   }
   if (commands === undefined) return;
   const consoleCfg = join(boot, 'grub2', 'console.cfg');
-  const name = (await stat(consoleCfg).then(() => true, () => false)) ? 'grub2/console.cfg' : 'grub2/grub.cfg';
+  const name = (await stat(consoleCfg).then(
+    () => true,
+    () => false,
+  ))
+    ? 'grub2/console.cfg'
+    : 'grub2/grub.cfg';
   const path = join(boot, name);
   const text = await readFile(path, 'utf8').catch((err: unknown) => {
     throw new ContextError(`reading ${name}`, err);

@@ -75,8 +75,14 @@ export function consoleHint(kargs: string[], options = { console: '--console', k
     }
   }
   const nb = '\u00a0';
-  const a = values.map((v) => `${options.console} ${v}`).join(' ').replaceAll(' ', nb);
-  const b = values.map((v) => `${options.karg} console=${v}`).join(' ').replaceAll(' ', nb);
+  const a = values
+    .map((v) => `${options.console} ${v}`)
+    .join(' ')
+    .replaceAll(' ', nb);
+  const b = values
+    .map((v) => `${options.karg} console=${v}`)
+    .join(' ')
+    .replaceAll(' ', nb);
   const text = `Note: consider using "${a}" instead of "${b}" to configure both kernel and bootloader consoles.`;
   return `\n${wrapWords(text, 80).join('\n').replaceAll(nb, ' ')}\n`;
 }

@@ -51,9 +51,7 @@ const SEMICOLON = 0x3b;
 const SLASH = 0x2f;
 
 function isAlnumOrSpace(b: number): boolean {
-  return (
-    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x20
-  );
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x20;
 }
 
 function invalidName(bytes: Uint8Array): Error {

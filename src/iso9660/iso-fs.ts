@@ -15,13 +15,7 @@ import {
   type IsoFile,
   type IsoRecord,
 } from './directory.js';
-import {
-  DESCRIPTORS_OFFSET,
-  DESCRIPTOR_TERMINATOR,
-  parseDescriptor,
-  type PrimaryDescriptor,
-  type VolumeDescriptor,
-} from './volume.js';
+import { DESCRIPTORS_OFFSET, DESCRIPTOR_TERMINATOR, parseDescriptor, type PrimaryDescriptor, type VolumeDescriptor } from './volume.js';
 
 /** The most one read into memory may take (directories, JSON files, embed areas). */
 const MAX_IN_MEMORY = 64 * 1024 * 1024;
@@ -98,7 +92,11 @@ export class IsoFs {
 
   /** Look up a path by primary names, exactly (SPEC 4.1.4); absent components are NotFoundError. */
   async getPath(path: string): Promise<IsoRecord> {
-    return this.resolve(path, (records, c) => records.find((r) => r.name === c), (c) => c);
+    return this.resolve(
+      path,
+      (records, c) => records.find((r) => r.name === c),
+      (c) => c,
+    );
   }
 
   /**

@@ -22,11 +22,7 @@ export interface BootDescriptor {
   boot_id: string;
 }
 
-export type VolumeDescriptor =
-  | PrimaryDescriptor
-  | BootDescriptor
-  | { type: 'supplementary' }
-  | { type: 'unknown'; type_id: number };
+export type VolumeDescriptor = PrimaryDescriptor | BootDescriptor | { type: 'supplementary' } | { type: 'unknown'; type_id: number };
 
 const STANDARD_ID = Buffer.from('CD001');
 

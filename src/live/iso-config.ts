@@ -12,7 +12,6 @@ import { formatKargArea, locateInitrdArea, locateKargAreas, type AreaLocation, t
 import type { Region } from './region.js';
 import { isoFamily } from './iso-family.js';
 
-
 async function readInitrd(iso: IsoFs, area: AreaLocation): Promise<Initrd> {
   const data = await withContext('reading initrd embed area', () => iso.readAt(area.offset, area.length));
   if (data.every((b) => b === 0)) return new Initrd();

@@ -10,10 +10,7 @@ import { IsoConfig } from './iso-config.js';
 import { copyWithRegions, streamWithRegions, writeRegions, type Region } from './region.js';
 
 /** Where the customized ISO goes: back into the input, a new file, or a stream. */
-export type OutputTarget =
-  | { kind: 'in-place' }
-  | { kind: 'file'; path: string }
-  | { kind: 'stream'; stream: Writable };
+export type OutputTarget = { kind: 'in-place' } | { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
 
 export interface LiveIso {
   path: string;
@@ -35,10 +32,7 @@ export async function openIso(path: string, options: { writable: boolean }): Pro
 }
 
 /** Open an ISO and load its customization model (SPEC 4.2), closing it on failure. */
-export async function openLiveIso(
-  path: string,
-  options: { writable: boolean },
-): Promise<LiveIso & { config: IsoConfig }> {
+export async function openLiveIso(path: string, options: { writable: boolean }): Promise<LiveIso & { config: IsoConfig }> {
   const live = await openIso(path, options);
   try {
     return { ...live, config: await IsoConfig.load(live.iso) };

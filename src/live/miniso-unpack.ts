@@ -92,9 +92,7 @@ export async function unpackMiniso(data: MinisoData, full: FileHandle, sink: Min
         await withContext(`copying ${n} packed bytes at offset ${cursor}`, () => packed.copy(n, out));
       }
       const fullOffset = entry.full * MINISO_BLOCK_SIZE;
-      await withContext(`copying full ISO file at offset ${fullOffset}`, () =>
-        copyFromFull(full, fullOffset, entry.length, out),
-      );
+      await withContext(`copying full ISO file at offset ${fullOffset}`, () => copyFromFull(full, fullOffset, entry.length, out));
     }
     await withContext('copying remaining packed bytes', () => packed.rest(out));
   };

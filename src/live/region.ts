@@ -61,12 +61,7 @@ export interface CopyPaths {
  * through user space; it gives the output the input's mode, so the output's
  * own mode (0600) is restored before any region is written.
  */
-export async function copyWithRegions(
-  input: FileHandle,
-  output: FileHandle,
-  regions: readonly Region[],
-  paths?: CopyPaths,
-): Promise<void> {
+export async function copyWithRegions(input: FileHandle, output: FileHandle, regions: readonly Region[], paths?: CopyPaths): Promise<void> {
   const writes = plannedWrites(regions);
   await withContext('copying input to temporary file', async () => {
     if (paths !== undefined && (await input.stat()).isFile()) {

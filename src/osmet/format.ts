@@ -174,13 +174,7 @@ export function decodeHeader(d: Decoder): OsmetHeader {
 }
 
 export function encodeHeader(e: Encoder, h: Omit<OsmetHeader, 'version'>): Encoder {
-  return e
-    .raw(OSMET_MAGIC)
-    .u32(OSMET_VERSION)
-    .string(h.appVersion)
-    .u32(h.sectorSize)
-    .string(h.osDescription)
-    .string(h.osArchitecture);
+  return e.raw(OSMET_MAGIC).u32(OSMET_VERSION).string(h.appVersion).u32(h.sectorSize).string(h.osDescription).string(h.osArchitecture);
 }
 
 export function decodeTable(d: Decoder): OsmetTable {
@@ -231,7 +225,9 @@ export function validateTable(t: OsmetTable): void {
     let end = 0;
     for (const m of p.mappings) {
       if (m.extent.physical < end) {
-        throw new Error(`mappings of partition at offset ${p.startOffset} are not sorted or overlap at physical offset ${m.extent.physical}`);
+        throw new Error(
+          `mappings of partition at offset ${p.startOffset} are not sorted or overlap at physical offset ${m.extent.physical}`,
+        );
       }
       end = m.extent.physical + m.extent.length;
     }

@@ -110,7 +110,12 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** FIEMAP extents as mappings, cut at the file's end so block tails come from the packed stream. */
-function toMappings(extents: { logical: number; physical: number; length: number }[], size: number, object: Buffer, partSize: number): Mapping[] {
+function toMappings(
+  extents: { logical: number; physical: number; length: number }[],
+  size: number,
+  object: Buffer,
+  partSize: number,
+): Mapping[] {
   const out: Mapping[] = [];
   for (const e of extents) {
     const length = Math.min(e.length, size - e.logical);
@@ -136,7 +141,10 @@ async function listObjects(repo: string): Promise<ObjectFile[]> {
     .map((d) => d.name)
     .sort();
   for (const d of dirs) {
-    const entries = (await readdir(join(objects, d), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    const entries = (await readdir(join(objects, d), { withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
     for (const name of entries) {
       const m = /^([0-9a-f]{62})\.file$/.exec(name);
       if (m === null) continue;
@@ -175,7 +183,9 @@ async function scanPartitions(boot: MountedPartition, root: MountedPartition): P
   const bootSize = boot.end - boot.start;
   const bootMappings: Mapping[] = [];
   const bootExtents = await fiemapFiles(matched.map((m) => m.path));
-  bootExtents.forEach((f, i) => bootMappings.push(...toMappings(f.extents, f.size, (matched[i] as { object: ObjectFile }).object.checksum, bootSize)));
+  bootExtents.forEach((f, i) =>
+    bootMappings.push(...toMappings(f.extents, f.size, (matched[i] as { object: ObjectFile }).object.checksum, bootSize)),
+  );
   info(`Mapped ${objects.length} objects on root and ${matched.length} files on boot`);
 
   const partitions: OsmetPartition[] = [
@@ -199,7 +209,11 @@ function mappedRanges(partitions: OsmetPartition[]): [number, number][] {
 }
 
 /** Step 3: the disk's bytes outside the ranges, and the digest of all of them. */
-async function* unmappedBytes(device: string, ranges: [number, number][], digest: (hex: string, size: number) => void): AsyncGenerator<Buffer> {
+async function* unmappedBytes(
+  device: string,
+  ranges: [number, number][],
+  digest: (hex: string, size: number) => void,
+): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   let total = 0;
   const handle = await open(device, 'r').catch(context(`opening ${device}`));
@@ -245,9 +259,7 @@ async function writePacked(opts: PackOptions, ranges: [number, number][], packed
     digest = hex;
     size = n;
   });
-  await pipeline(source, encoder as unknown as Transform, handleSink(packed.handle)).catch(
-    context('packing image'),
-  );
+  await pipeline(source, encoder as unknown as Transform, handleSink(packed.handle)).catch(context('packing image'));
   return { digest, size };
 }
 
@@ -292,7 +304,9 @@ export async function packOsmet(opts: PackOptions): Promise<void> {
     ).finish();
     await output.handle.write(head, 0, head.length, 0);
     const copy = handleSink(output.handle, head.length);
-    await pipeline(createReadStream(packed.tempPath, { highWaterMark: DECOMPRESS_CHUNK_SIZE }), copy).catch(context(`writing ${opts.output}`));
+    await pipeline(createReadStream(packed.tempPath, { highWaterMark: DECOMPRESS_CHUNK_SIZE }), copy).catch(
+      context(`writing ${opts.output}`),
+    );
     await output.handle.sync().catch(context(`syncing ${opts.output}`));
     await output.commit();
     info('Packing successful!');

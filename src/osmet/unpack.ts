@@ -162,7 +162,11 @@ class Unpacker extends Transform {
  * The image bytes rebuilt from an osmet file (contents already read) and the
  * repository; the stream errors if anything is missing or does not match.
  */
-export async function openUnpackedImage(path: string, contents: { packedOffset: number; table: OsmetTable }, repo: string): Promise<Readable> {
+export async function openUnpackedImage(
+  path: string,
+  contents: { packedOffset: number; table: OsmetTable },
+  repo: string,
+): Promise<Readable> {
   const { createStrictDecoder } = await import('../io/strict-decoder.js');
   const packed = createReadStream(path, { start: contents.packedOffset, highWaterMark: DECOMPRESS_CHUNK_SIZE });
   const unpacker = new Unpacker(contents.table, repo);

@@ -14,16 +14,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ContextError } from '../util/errors.js';
 import { info } from '../util/log.js';
-import {
-  GOT_OPTIONS,
-  MAX_DELAY_S,
-  RetryableError,
-  msPerSecond,
-  statusError,
-  statusText,
-  transportError,
-  type Retries,
-} from './http.js';
+import { GOT_OPTIONS, MAX_DELAY_S, RetryableError, msPerSecond, statusError, statusText, transportError, type Retries } from './http.js';
 
 export interface ResumableResponse {
   /** Status of the first answer (2xx). */

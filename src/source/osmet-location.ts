@@ -70,10 +70,7 @@ export class OsmetLocation implements ImageLocation {
   }
 
   async sources(): Promise<ImageSource[]> {
-    const [{ readOsmetContents }, { openUnpackedImage }] = await Promise.all([
-      import('../osmet/file.js'),
-      import('../osmet/unpack.js'),
-    ]);
+    const [{ readOsmetContents }, { openUnpackedImage }] = await Promise.all([import('../osmet/file.js'), import('../osmet/unpack.js')]);
     const path = this.match.path;
     const contents = await readOsmetContents(path).catch(context(`reading osmet file ${path}`));
     const stream = await openUnpackedImage(path, contents, this.repo);

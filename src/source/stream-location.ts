@@ -46,9 +46,7 @@ export class StreamLocation implements ImageLocation {
     const { metadata } = await fetchStream(this.opts.stream, this.opts.baseUrl, retries);
     const artifacts = findArtifacts(metadata, architecture, platform, format);
     if (!artifacts) {
-      throw new CliError(
-        `couldn't find architecture ${architecture}, platform ${platform}, format ${format} in stream metadata`,
-      );
+      throw new CliError(`couldn't find architecture ${architecture}, platform ${platform}, format ${format} in stream metadata`);
     }
     const sources: ImageSource[] = [];
     const types = Object.keys(artifacts).sort(compareUtf8);

@@ -88,8 +88,7 @@ export async function createAtomicFile(path: string, options: AtomicFileOptions)
     if (st.isSymbolicLink()) {
       // As File::create: the link's target is written (created if missing), the link stays.
       const target =
-        (await realpath(path).catch(() => undefined)) ??
-        resolve(dirname(path), await readlink(path).catch(context(`opening ${path}`)));
+        (await realpath(path).catch(() => undefined)) ?? resolve(dirname(path), await readlink(path).catch(context(`opening ${path}`)));
       if ((options.depth ?? 0) >= MAX_SYMLINK_DEPTH) {
         throw new ContextError(`opening ${path}`, Object.assign(new Error('ELOOP'), { code: 'ELOOP', syscall: 'open' }));
       }
@@ -148,11 +147,7 @@ export async function createAtomicFile(path: string, options: AtomicFileOptions)
 }
 
 /** Run `fill` on a new atomic file and commit it, or discard it if `fill` throws. */
-export async function writeAtomically<T>(
-  path: string,
-  options: AtomicFileOptions,
-  fill: (file: AtomicFile) => Promise<T>,
-): Promise<T> {
+export async function writeAtomically<T>(path: string, options: AtomicFileOptions, fill: (file: AtomicFile) => Promise<T>): Promise<T> {
   const file = await createAtomicFile(path, options);
   try {
     const result = await fill(file);

@@ -35,8 +35,12 @@ async function embedInPlace(path: string): Promise<void> {
 describe('in-place iso ignition embed', () => {
   bench('1 MiB ISO', () => embedInPlace(small), { time: 2000 });
   bench('1 GiB ISO (sparse)', () => embedInPlace(big), { time: 2000 });
-  bench('1 GiB ISO, CLI end to end (embed -f)', () => {
-    const r = spawnSync(process.execPath, [CLI, 'iso', 'ignition', 'embed', '-f', '-i', configFile, big]);
-    if (r.status !== 0) throw new Error(r.stderr.toString());
-  }, { time: 3000 });
+  bench(
+    '1 GiB ISO, CLI end to end (embed -f)',
+    () => {
+      const r = spawnSync(process.execPath, [CLI, 'iso', 'ignition', 'embed', '-f', '-i', configFile, big]);
+      if (r.status !== 0) throw new Error(r.stderr.toString());
+    },
+    { time: 3000 },
+  );
 });

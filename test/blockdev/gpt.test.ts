@@ -2,16 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  bufferReader,
-  makeEntry,
-  newGpt,
-  protectiveMbr,
-  readGpt,
-  resizeGpt,
-  serializeGpt,
-  type Gpt,
-} from '../../src/blockdev/gpt.js';
+import { bufferReader, makeEntry, newGpt, protectiveMbr, readGpt, resizeGpt, serializeGpt, type Gpt } from '../../src/blockdev/gpt.js';
 import { hasTool } from '../helpers/env.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 
@@ -49,7 +40,9 @@ describe('GPT reading (SPEC 3.5.1, 7.4)', () => {
     img.write('XXXX', 512 + 8, 'latin1');
     expect((await readGpt(bufferReader(img)))?.entries).toHaveLength(1);
     img.write('XXXX', 20479 * 512 + 8, 'latin1');
-    await expect(readGpt(bufferReader(img))).rejects.toThrow(/^could not read primary header \(invalid revision\) nor backup header \(invalid revision\)$/);
+    await expect(readGpt(bufferReader(img))).rejects.toThrow(
+      /^could not read primary header \(invalid revision\) nor backup header \(invalid revision\)$/,
+    );
   });
 
   it('detects a corrupted entry array', async () => {
@@ -60,7 +53,10 @@ describe('GPT reading (SPEC 3.5.1, 7.4)', () => {
 });
 
 describe('GPT writing', () => {
-  for (const [name, sector] of [['gpt-512.xz', 512], ['gpt-4096.xz', 4096]] as const) {
+  for (const [name, sector] of [
+    ['gpt-512.xz', 512],
+    ['gpt-4096.xz', 4096],
+  ] as const) {
     it(`round-trips ${name} and grows it to a bigger disk`, async () => {
       const img = load(name);
       const gpt = (await readGpt(bufferReader(img))) as Gpt;
@@ -71,12 +67,24 @@ describe('GPT writing', () => {
       expect(reread.entries.map((e) => e.raw)).toEqual(gpt.entries.map((e) => e.raw));
       const big = Buffer.alloc(img.length * 2);
       const grown = resizeGpt(gpt, big.length);
-      grown.entries = [...gpt.entries, makeEntry(3, { typeGuid: LINUX, uniqueGuid: Buffer.alloc(16, 7), firstLba: gpt.header.lastUsableLba + 1, lastLba: gpt.header.lastUsableLba + 10, name: 'saved' })];
+      grown.entries = [
+        ...gpt.entries,
+        makeEntry(3, {
+          typeGuid: LINUX,
+          uniqueGuid: Buffer.alloc(16, 7),
+          firstLba: gpt.header.lastUsableLba + 1,
+          lastLba: gpt.header.lastUsableLba + 10,
+          name: 'saved',
+        }),
+      ];
       apply(big, grown);
       const g = (await readGpt(bufferReader(big))) as Gpt;
       expect(g.sectorSize).toBe(sector);
       expect(g.header.backupLba).toBe(big.length / sector - 1);
-      expect(g.entries.map((e) => [e.index, e.name])).toEqual([[1, gpt.entries[0]?.name], [3, 'saved']]);
+      expect(g.entries.map((e) => [e.index, e.name])).toEqual([
+        [1, gpt.entries[0]?.name],
+        [3, 'saved'],
+      ]);
       // The backup alone is valid too.
       big.fill(0, sector, 2 * sector);
       expect((await readGpt(bufferReader(big)))?.entries).toHaveLength(2);

@@ -16,7 +16,9 @@ describe('mountinfo', () => {
     ]);
   });
   it('parses /proc/swaps', () => {
-    expect(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n/dev/vda2                               partition\t1\t0\t-2\n')).toEqual(['/dev/vda2']);
+    expect(parseSwaps('Filename\tType\tSize\tUsed\tPriority\n/dev/vda2                               partition\t1\t0\t-2\n')).toEqual([
+      '/dev/vda2',
+    ]);
   });
 });
 
@@ -37,8 +39,12 @@ describe('lsblk and blkid output', () => {
     ]);
   });
   it('maps BLKRRPART errors to the 3.7 wording', () => {
-    expect(rereadError('blockdev: ioctl error on BLKRRPART: Device or resource busy').message).toBe("couldn't reread partition table: device is in use");
-    expect(rereadError('blockdev: ioctl error on BLKRRPART: Invalid argument').message).toBe("couldn't reread partition table: device may not support partitions");
+    expect(rereadError('blockdev: ioctl error on BLKRRPART: Device or resource busy').message).toBe(
+      "couldn't reread partition table: device is in use",
+    );
+    expect(rereadError('blockdev: ioctl error on BLKRRPART: Invalid argument').message).toBe(
+      "couldn't reread partition table: device may not support partitions",
+    );
     expect(rereadError('other').message).toBe("couldn't reread partition table");
   });
 });

@@ -17,7 +17,9 @@ const filters = (labels: string[], indexes: string[] = []) => parsePartitionFilt
 function disk(length: number, parts: [number, number, number, string][], sector = 512, guidBase = 0): Buffer {
   const buf = Buffer.alloc(length);
   const gpt = newGpt(sector, length);
-  gpt.entries = parts.map(([i, a, b, name]) => makeEntry(i, { typeGuid: TYPE, uniqueGuid: Buffer.alloc(16, guidBase + i), firstLba: a, lastLba: b, name }));
+  gpt.entries = parts.map(([i, a, b, name]) =>
+    makeEntry(i, { typeGuid: TYPE, uniqueGuid: Buffer.alloc(16, guidBase + i), firstLba: a, lastLba: b, name }),
+  );
   for (const w of serializeGpt(gpt)) w.data.copy(buf, w.offset);
   return buf;
 }
@@ -29,7 +31,9 @@ afterEach(() => {
 describe('selecting partitions', () => {
   it('saves nothing without filters or on an empty disk', async () => {
     expect((await SavedPartitions.fromDisk(bufferReader(load('gpt-512.xz')), 512, [], { isBlockDevice: true })).isEmpty).toBe(true);
-    expect((await SavedPartitions.fromDisk(bufferReader(load('empty.xz')), 512, filters(['*']), { isBlockDevice: true })).isEmpty).toBe(true);
+    expect((await SavedPartitions.fromDisk(bufferReader(load('empty.xz')), 512, filters(['*']), { isBlockDevice: true })).isEmpty).toBe(
+      true,
+    );
   });
 
   it('keeps matching entries and computes the limit', async () => {
@@ -57,15 +61,24 @@ describe('selecting partitions', () => {
   });
 
   it('fails the dry run on duplicate partition GUIDs (fixture)', async () => {
-    const err = await SavedPartitions.fromDisk(bufferReader(load('gpt-512-duplicate-partition-guids.xz')), 512, filters(['*']), { isBlockDevice: true }).catch((e: unknown) => e);
-    expect(errorChain(err)).toEqual(['failed dry run restoring saved partitions; input partition table may be invalid', 'writing new GPT', 'conflict of partition GUIDs']);
+    const err = await SavedPartitions.fromDisk(bufferReader(load('gpt-512-duplicate-partition-guids.xz')), 512, filters(['*']), {
+      isBlockDevice: true,
+    }).catch((e: unknown) => e);
+    expect(errorChain(err)).toEqual([
+      'failed dry run restoring saved partitions; input partition table may be invalid',
+      'writing new GPT',
+      'conflict of partition GUIDs',
+    ]);
   });
 });
 
 describe('overwrite and merge', () => {
   it('overwrite keeps saved entries at their index with a new disk GUID', async () => {
     const path = join(dir, 'over.img');
-    const before = disk(8 << 20, [[1, 2048, 4095, 'a'], [3, 8192, 10000, 'keep']]);
+    const before = disk(8 << 20, [
+      [1, 2048, 4095, 'a'],
+      [3, 8192, 10000, 'keep'],
+    ]);
     await writeFile(path, before);
     const saved = await SavedPartitions.fromDisk(bufferReader(before), 512, filters(['keep']), { isBlockDevice: false });
     const h = await open(path, 'r+');
@@ -79,11 +92,25 @@ describe('overwrite and merge', () => {
   it('merge renumbers as SPEC 3.5.4 (image 1,2,4; saved 4,5,7-11)', async () => {
     const length = 64 << 20;
     const dest = disk(length, [
-      [4, 40000, 40999, 'd4'], [5, 41000, 41999, 'd5'], [7, 42000, 42999, 'd7'], [8, 43000, 43999, 'd8'],
-      [9, 44000, 44999, 'd9'], [10, 45000, 45999, 'd10'], [11, 46000, 46999, 'd11'],
+      [4, 40000, 40999, 'd4'],
+      [5, 41000, 41999, 'd5'],
+      [7, 42000, 42999, 'd7'],
+      [8, 43000, 43999, 'd8'],
+      [9, 44000, 44999, 'd9'],
+      [10, 45000, 45999, 'd10'],
+      [11, 46000, 46999, 'd11'],
     ]);
     const saved = await SavedPartitions.fromDisk(bufferReader(dest), 512, filters([], ['4-']), { isBlockDevice: true });
-    const image = disk(16 << 20, [[1, 2048, 4095, 'i1'], [2, 4096, 8191, 'i2'], [4, 8192, 16383, 'i4']], 512, 100);
+    const image = disk(
+      16 << 20,
+      [
+        [1, 2048, 4095, 'i1'],
+        [2, 4096, 8191, 'i2'],
+        [4, 8192, 16383, 'i4'],
+      ],
+      512,
+      100,
+    );
     image.write('BOOTCODE', 0, 'latin1');
     const firstMiB = image.subarray(0, 1 << 20);
     const path = join(dir, 'merge.img');
@@ -110,7 +137,16 @@ describe('overwrite and merge', () => {
     const merged = (await readGpt(bufferReader(out))) as Gpt;
     expect(merged.header.backupLba).toBe(length / 512 - 1);
     expect(merged.entries.map((e) => [e.index, e.name])).toEqual([
-      [1, 'i1'], [2, 'i2'], [4, 'i4'], [5, 'd4'], [6, 'd5'], [7, 'd7'], [8, 'd8'], [9, 'd9'], [10, 'd10'], [11, 'd11'],
+      [1, 'i1'],
+      [2, 'i2'],
+      [4, 'i4'],
+      [5, 'd4'],
+      [6, 'd5'],
+      [7, 'd7'],
+      [8, 'd8'],
+      [9, 'd9'],
+      [10, 'd10'],
+      [11, 'd11'],
     ]);
     expect(out.subarray(34 * 512, 1 << 20).equals(firstMiB.subarray(34 * 512))).toBe(true);
   });

@@ -40,7 +40,7 @@ describe.skipIf(needs({ tools: ['bash'] }))('bash', () => {
     expect(await complete('iso', 'ig')).toEqual(['ignition']);
   });
 
-  it('offers the visible subcommands, a leaf\'s flags, files for path values and positionals, fixed values', async () => {
+  it("offers the visible subcommands, a leaf's flags, files for path values and positionals, fixed values", async () => {
     expect(await complete('')).toEqual(['install', 'download', 'list-stream', 'iso', 'pxe', 'completion']);
     expect(await complete('iso', 'ignition', 'embed', '--')).toEqual(['--force', '--ignition-file', '--output', '--help']);
     writeFileSync(join(dir, 'config.ign'), '{}');

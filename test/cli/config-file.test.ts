@@ -57,7 +57,9 @@ describe('config files', () => {
   it('gives an empty list for defaults and a bare device for dest-device alone', async () => {
     const defaults = file('defaults.yaml', 'fetch-retries: 0\nnetwork-dir: /etc/NetworkManager/system-connections/\ncopy-network: false\n');
     expect(valuesToArgs(await readConfigFile(defaults, INSTALL_OPTIONS), INSTALL_OPTIONS, SERIALIZE_RULES)).toEqual([]);
-    expect(valuesToArgs(await readConfigFile(file('dev.yaml', 'dest-device: foo\n'), INSTALL_OPTIONS), INSTALL_OPTIONS, SERIALIZE_RULES)).toEqual(['foo']);
+    expect(
+      valuesToArgs(await readConfigFile(file('dev.yaml', 'dest-device: foo\n'), INSTALL_OPTIONS), INSTALL_OPTIONS, SERIALIZE_RULES),
+    ).toEqual(['foo']);
   });
 
   it('merges the worked example of SPEC 3.1 (files, then the command line)', async () => {
@@ -72,7 +74,12 @@ describe('config files', () => {
 
   it('drops command-line defaults (the quirk) and appends --firstboot-args last', async () => {
     const f = file('r.yaml', 'fetch-retries: 5\n');
-    const args = await expandConfigFiles([f], { 'fetch-retries': '0', 'firstboot-args': 'ip=dhcp', 'dest-device': '/dev/x' }, INSTALL_OPTIONS, SERIALIZE_RULES);
+    const args = await expandConfigFiles(
+      [f],
+      { 'fetch-retries': '0', 'firstboot-args': 'ip=dhcp', 'dest-device': '/dev/x' },
+      INSTALL_OPTIONS,
+      SERIALIZE_RULES,
+    );
     expect(args).toEqual(['--fetch-retries', '5', '/dev/x', '--firstboot-args', 'ip=dhcp']);
   });
 
@@ -84,6 +91,9 @@ describe('config files', () => {
     expect((await chain(file('t.yaml', 'append-karg: x\n')))[1]).toMatch(/append-karg: invalid type: string "x", expected a sequence/);
     expect((await chain(file('b.yaml', 'insecure: yes\n')))[1]).toMatch(/insecure: invalid type: string "yes", expected a boolean/);
     expect((await chain(file('n.yaml', 'firstboot-args: x\n')))[1]).toMatch(/unknown field `firstboot-args`/);
-    expect(await chain(join(dir, 'absent.yaml'))).toEqual([`opening config file ${join(dir, 'absent.yaml')}`, 'No such file or directory (os error 2)']);
+    expect(await chain(join(dir, 'absent.yaml'))).toEqual([
+      `opening config file ${join(dir, 'absent.yaml')}`,
+      'No such file or directory (os error 2)',
+    ]);
   });
 });

@@ -22,7 +22,10 @@ describe('dev show initrd (SPEC 5.6, R45)', () => {
   it.each([
     [['*hello'], ALL.filter((n) => n.endsWith('hello'))],
     [['gzip/*'], ['gzip/hello', 'gzip/world']],
-    [['gzip*', 'xz*'], ['gzip/hello', 'gzip/world', 'xz/hello', 'xz/world']],
+    [
+      ['gzip*', 'xz*'],
+      ['gzip/hello', 'gzip/world', 'xz/hello', 'xz/world'],
+    ],
     [['z'], []],
     [['uncompressed-*'], ALL.filter((n) => n.startsWith('uncompressed'))],
   ])('filters %j', async (globs, expected) => {

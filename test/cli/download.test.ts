@@ -172,7 +172,9 @@ describe.skipIf(skip)('download', () => {
       const r = await runCli(['download', '-u', url, '-C', out, ...keyArgs()], { env: env() });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(
-        new RegExp(`Error: decoding first MiB of image\\n\\nCaused by:\\n    0: fetching '${url.replace(/\./g, '\\.')}'\\n    1: connection to .* was closed before the response was complete\\n$`),
+        new RegExp(
+          `Error: decoding first MiB of image\\n\\nCaused by:\\n    0: fetching '${url.replace(/\./g, '\\.')}'\\n    1: connection to .* was closed before the response was complete\\n$`,
+        ),
       );
       expect(readdirSync(out)).toEqual([]);
     } finally {
@@ -182,7 +184,11 @@ describe.skipIf(skip)('download', () => {
 
   it.each([
     ['a tampered image', 'tampered.raw.xz', 'Error: GPG verification failure\n\nCaused by:\n    Signed digest did not match\n'],
-    ['a signature by a key not trusted', 'untrusted.raw.xz', /^Error: GPG verification failure\n\nCaused by:\n    Could not find signing key with key ID [0-9a-f]{16}\n$/],
+    [
+      'a signature by a key not trusted',
+      'untrusted.raw.xz',
+      /^Error: GPG verification failure\n\nCaused by:\n    Could not find signing key with key ID [0-9a-f]{16}\n$/,
+    ],
     ['a missing signature without --insecure', 'unsigned.raw.xz', 'Error: --insecure not specified and signature not found\n'],
   ])('%s fails with one clear error and leaves no file', async (_what, file, error) => {
     const out = outDir();
@@ -209,9 +215,13 @@ describe.skipIf(skip)('download', () => {
 
   it('a sha256 mismatch from the stream fails like a bad signature (E3)', async () => {
     const out = outDir();
-    const r = await runCli(['download', '-s', 'badsha', '-C', out, '--stream-base-url', server.url, '-a', 'x86_64', ...keyArgs()], { env: env() });
+    const r = await runCli(['download', '-s', 'badsha', '-C', out, '--stream-base-url', server.url, '-a', 'x86_64', ...keyArgs()], {
+      env: env(),
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`Error: sha256 verification failure\n\nCaused by:\n    hash mismatch, computed '${sha(xz)}' but expected '${sha(Buffer.from('x'))}'\n`);
+    expect(r.stderr).toContain(
+      `Error: sha256 verification failure\n\nCaused by:\n    hash mismatch, computed '${sha(xz)}' but expected '${sha(Buffer.from('x'))}'\n`,
+    );
     expect(readdirSync(out)).toEqual([]);
   });
 
@@ -231,7 +241,7 @@ describe.skipIf(skip)('download', () => {
   it('an unknown format in the stream is a clear error', async () => {
     const r = await runCli(['download', '--stream-base-url', server.url, '-a', 'x86_64', '-f', 'iso'], { env: env() });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('Error: couldn\'t find architecture x86_64, platform metal, format iso in stream metadata\n');
+    expect(r.stderr).toContain("Error: couldn't find architecture x86_64, platform metal, format iso in stream metadata\n");
   });
 
   it('bad option values are usage errors', async () => {

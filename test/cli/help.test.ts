@@ -79,8 +79,7 @@ describe('help', () => {
 });
 
 describe('usage errors', () => {
-  const shape = (detail: string, usage: string): string =>
-    `error: ${detail}\n\nUsage: ${usage}\n\nFor more information, try '--help'.\n`;
+  const shape = (detail: string, usage: string): string => `error: ${detail}\n\nUsage: ${usage}\n\nFor more information, try '--help'.\n`;
 
   it('rejects an unknown option', async () => {
     const r = await runCli(['list-stream', '--bogus']);
@@ -103,9 +102,7 @@ describe('usage errors', () => {
   it('rejects a single-valued option given twice', async () => {
     const r = await runCli(['list-stream', '-s', 'a', '--stream', 'b']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(
-      shape("the argument '--stream <name>' cannot be used multiple times", 'nestos-installer list-stream [OPTIONS]'),
-    );
+    expect(r.stderr).toBe(shape("the argument '--stream <name>' cannot be used multiple times", 'nestos-installer list-stream [OPTIONS]'));
   });
 
   it('rejects an option without its value', async () => {

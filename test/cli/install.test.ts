@@ -27,7 +27,21 @@ describe('install: arguments and config files', () => {
   it('merges config files as SPEC 3.1 (worked example) and prints the arguments on stdout', async () => {
     const f2 = file('f2.yaml', 'append-karg: [c, d]\nfetch-retries: 2\ndest-device: /dev/missing\n');
     const f1 = file('f1.yaml', 'append-karg: [a, b]\nfetch-retries: 1\n');
-    const res = await runCli(['install', '--append-karg', 'e', '--fetch-retries', '0', '-c', f2, '-c', f1, '--append-karg', 'f', '--fetch-retries', '3']);
+    const res = await runCli([
+      'install',
+      '--append-karg',
+      'e',
+      '--fetch-retries',
+      '0',
+      '-c',
+      f2,
+      '-c',
+      f1,
+      '--append-karg',
+      'f',
+      '--fetch-retries',
+      '3',
+    ]);
     expect(res.out).toBe(
       'Running with arguments: --append-karg c --append-karg d --fetch-retries 2 /dev/missing --append-karg a --append-karg b --fetch-retries 1 --append-karg e --append-karg f --fetch-retries 3\n',
     );
@@ -184,14 +198,18 @@ describe('install from a stream (SPEC 3.3)', () => {
       JSON.stringify({
         stream: 'stable',
         metadata: { 'last-modified': '2026-01-01T00:00:00Z' },
-        architectures: { [machine()]: { artifacts: { metal: { release: '1', formats: { 'raw.xz': artifact(sha256), '4k.raw.xz': artifact('00') } } } } },
+        architectures: {
+          [machine()]: { artifacts: { metal: { release: '1', formats: { 'raw.xz': artifact(sha256), '4k.raw.xz': artifact('00') } } } },
+        },
       });
     writeFileSync(join(served, 'stable.json'), stream(sha(readFileSync(SAMPLE))));
     writeFileSync(join(served, 'bad.json'), stream('0'.repeat(64)));
     try {
       const target = disk('stream.img');
       const res = await runCli(['install', '--stream-base-url', server.url, '--signing-key', KEY, target]);
-      expect(res.stderr).toContain(`Downloading ${machine()} metal image (raw.xz) and signature referenced from ${server.url}stable.json\n`);
+      expect(res.stderr).toContain(
+        `Downloading ${machine()} metal image (raw.xz) and signature referenced from ${server.url}stable.json\n`,
+      );
       expect(lastLine(res.stderr)).toBe('Install complete.');
       const bad = disk('stream-bad.img');
       const refused = await runCli(['install', '-s', 'bad', '--stream-base-url', server.url, '--signing-key', KEY, bad]);

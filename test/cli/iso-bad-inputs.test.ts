@@ -59,7 +59,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('bad inputs', () => {
   });
 
   it('a corrupt kargs.json (fixture and own layout)', async () => {
-    for (const [name, from] of [['embed-areas-2021-09', '"default": "'], [NESTOS, '"default":"']] as const) {
+    for (const [name, from] of [
+      ['embed-areas-2021-09', '"default": "'],
+      [NESTOS, '"default":"'],
+    ] as const) {
       const path = patched(name, dir, `badkargs-${name}.iso`, from, from.replace('"default"', '"default!'));
       const m = await threeModes(path, dir, `bk-${name}`, ['iso', 'kargs', 'modify', '-a', 'x']);
       for (const r of [m.stream, m.file, m.inPlace]) failsWith(r, 'Error: decoding kargs embed area info\n');

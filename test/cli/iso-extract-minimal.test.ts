@@ -141,13 +141,20 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso extract minimal-iso', 
       const kargs = JSON.parse(kargsJson) as KargsJson;
       const ranges = await editableRanges(out, kargs);
       for (let i = 0; i < bytes.length; i++) {
-        if (bytes[i] !== packed[i]) expect(ranges.some(([a, b]) => i >= a && i < b), `byte ${i} changed`).toBe(true);
+        if (bytes[i] !== packed[i])
+          expect(
+            ranges.some(([a, b]) => i >= a && i < b),
+            `byte ${i} changed`,
+          ).toBe(true);
       }
 
       const inputDefault = ok(await runCli(['iso', 'kargs', 'show', '--default', iso])).out.trim();
       const liveIso = inputDefault.split(' ').find((t) => t.startsWith('coreos.liveiso='));
       expect(liveIso).toBeDefined();
-      const expected = inputDefault.split(' ').filter((t) => t !== liveIso).join(' ');
+      const expected = inputDefault
+        .split(' ')
+        .filter((t) => t !== liveIso)
+        .join(' ');
       expect(ok(await runCli(['iso', 'kargs', 'show', out])).out).toBe(`${expected}\n`);
       expect(ok(await runCli(['iso', 'kargs', 'show', '--default', out])).out).toBe(`${expected}\n`);
       expect(kargs.default).toBe(expected);
@@ -190,7 +197,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('iso extract minimal-iso', 
         const text = final + (f.end ?? '\n');
         expect(area.subarray(0, text.length).toString('utf8'), f.path).toBe(text);
         const pad = Buffer.from(f.pad ?? '#');
-        expect(area.subarray(text.length).every((b) => b === pad[0]), `${f.path} padding`).toBe(true);
+        expect(
+          area.subarray(text.length).every((b) => b === pad[0]),
+          `${f.path} padding`,
+        ).toBe(true);
       }
     });
   }

@@ -67,7 +67,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] 
       });
 
       it('writes the documented area bytes (R21)', async () => {
-        const out = saveStdout(await runCli(['iso', 'kargs', 'modify', '-a', 'foobar=val', pristine(name), '-o', '-']), join(dir, 'r21.iso'));
+        const out = saveStdout(
+          await runCli(['iso', 'kargs', 'modify', '-a', 'foobar=val', pristine(name), '-o', '-']),
+          join(dir, 'r21.iso'),
+        );
         const info = await kargsInfo(out);
         const data = readFileSync(out);
         for (const region of info.kargs) {
@@ -92,8 +95,16 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] 
 
   it('SPEC 7.1 hashes after modify -a foobar=oldval -a dodo', async () => {
     const cases: [IsoUnderTest, string, string][] = [
-      ['embed-areas-2021-09', '62d2ccb2f9998ba7a9d88787690b49d0e6cda3b96ff3bea265dd4e30a2e1d472', '61cf4e52c369dc6552776e244be7e3cf9308f5da930ed6729163b62b98a44e98'],
-      ['embed-areas-2023-07.x86_64', 'a4079e6ffe863a6ab4a1f6c3f8e52c9aa84619f770c1aaba9137bddb6ffc6519', '2997accf9d1d9a486d86e24f1e91492840b533126731f3fbab4971e305c8d8d2'],
+      [
+        'embed-areas-2021-09',
+        '62d2ccb2f9998ba7a9d88787690b49d0e6cda3b96ff3bea265dd4e30a2e1d472',
+        '61cf4e52c369dc6552776e244be7e3cf9308f5da930ed6729163b62b98a44e98',
+      ],
+      [
+        'embed-areas-2023-07.x86_64',
+        'a4079e6ffe863a6ab4a1f6c3f8e52c9aa84619f770c1aaba9137bddb6ffc6519',
+        '2997accf9d1d9a486d86e24f1e91492840b533126731f3fbab4971e305c8d8d2',
+      ],
     ];
     for (const [name, before, after] of cases) {
       expect(sha256(readFileSync(pristine(name)))).toBe(before);
@@ -115,7 +126,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] 
   });
 
   it('bad replace syntax is refused', async () => {
-    failsWith(await runCli(['iso', 'kargs', 'modify', '-r', 'a=b', pristine('embed-areas-2022-09'), '-o', '-']), 'Wrong input, format should be: KEY=OLD=NEW');
+    failsWith(
+      await runCli(['iso', 'kargs', 'modify', '-r', 'a=b', pristine('embed-areas-2022-09'), '-o', '-']),
+      'Wrong input, format should be: KEY=OLD=NEW',
+    );
   });
 
   for (const name of ['embed-areas-2020-09', 'embed-areas-2023-03.s390x'] as const) {

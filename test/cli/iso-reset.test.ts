@@ -19,7 +19,10 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso', 'genisoimage', 'cpio', 'gzip'] 
       const same = await threeModes(pristine(name), dir, 'pristine', ['iso', 'reset']);
       expect(same.hashes).toEqual([base, base, base]);
 
-      let custom = saveStdout(await runCli(['iso', 'ignition', 'embed', pristine(name), '-o', '-'], { input: CONFIG }), join(dir, 'c1.iso'));
+      let custom = saveStdout(
+        await runCli(['iso', 'ignition', 'embed', pristine(name), '-o', '-'], { input: CONFIG }),
+        join(dir, 'c1.iso'),
+      );
       const kargs = await runCli(['iso', 'kargs', 'modify', '-a', 'nestos.test=1', custom, '-o', '-']);
       if (kargs.status === 0) custom = saveStdout(kargs, join(dir, 'c2.iso'));
       else failsWith(kargs, 'No karg embed areas found');

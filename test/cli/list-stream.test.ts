@@ -16,12 +16,14 @@ const unseen = {
   stream: 'lab',
   extra: { ignored: true },
   architectures: {
-    zz80: { artifacts: { 'long-platform-name': { release: '9', formats: { b: {}, a: { disk: { location: 'u', signature: 's', size: 3 } } } } } },
+    zz80: {
+      artifacts: { 'long-platform-name': { release: '9', formats: { b: {}, a: { disk: { location: 'u', signature: 's', size: 3 } } } } },
+    },
     riscv64: {
       images: { whatever: 1 },
       artifacts: {
-        metal: { formats: { 'raw.xz': {}, 'iso': {}, '4k.raw.xz': {} } },
-        'aws': { formats: { 'vmdk.xz': {} } },
+        metal: { formats: { 'raw.xz': {}, iso: {}, '4k.raw.xz': {} } },
+        aws: { formats: { 'vmdk.xz': {} } },
       },
     },
     a: { artifacts: { p: { formats: { 'x.y.z': {} } } } },
@@ -115,9 +117,7 @@ describe('list-stream', () => {
   it('names the JSON path of a malformed document', async () => {
     const r = await runCli(['list-stream', '-s', 'broken', '--stream-base-url', `${server.url}streams/`]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(
-      'Error: decoding stream metadata\n\nCaused by:\n    missing field `formats` at $.architectures.x.artifacts.m\n',
-    );
+    expect(r.stderr).toBe('Error: decoding stream metadata\n\nCaused by:\n    missing field `formats` at $.architectures.x.artifacts.m\n');
   });
 });
 

@@ -17,7 +17,9 @@ const pages = renderManPages(ROOT_COMMAND, packageVersion());
 
 describe('man pages', () => {
   it('man/ holds exactly the pages the command tables give (else: npm run build:man)', () => {
-    const onDisk = readdirSync(MAN_DIR).filter((f) => /\.\d$/.test(f)).sort();
+    const onDisk = readdirSync(MAN_DIR)
+      .filter((f) => /\.\d$/.test(f))
+      .sort();
     expect(onDisk, 'run `npm run build:man`').toEqual(pages.map((p) => p.file).sort());
     for (const page of pages) {
       expect(readFileSync(join(MAN_DIR, page.file), 'utf8'), `${page.file} is stale: run \`npm run build:man\``).toBe(page.text);
@@ -39,7 +41,10 @@ describe('man pages', () => {
 
   it.skipIf(needs({ tools: ['groff'] }))('every page renders with groff without warnings', () => {
     for (const page of readdirSync(MAN_DIR).filter((f) => /\.\d$/.test(f))) {
-      const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', join(MAN_DIR, page)], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+      const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', join(MAN_DIR, page)], {
+        encoding: 'utf8',
+        env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      });
       expect(r.status, page).toBe(0);
       expect(r.stderr, page).toBe('');
       expect(r.stdout.replace(/.\x08/g, ''), page).toContain('NAME');

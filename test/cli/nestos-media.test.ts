@@ -54,7 +54,16 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip', 'xz'] }))('a nest
     };
     expect(layout.header.descriptors.map((d) => d.type)).toEqual(['primary', 'boot', 'supplementary']);
     expect(layout.header.descriptors[0]?.volume_id).toBe(built.volumeId);
-    for (const r of ['EFI/BOOT', 'EFI/OPENEULE', 'EFI/OPENEULE/GRUB.CFG', 'NESTOS/KARGS.JSO', 'NESTOS/IGNINFO.JSO', 'NESTOS/FEATURES.JSO', 'IMAGES/PXEBOOT/ROOTFS.IMG', 'ISOLINUX/ISOLINUX.CFG']) {
+    for (const r of [
+      'EFI/BOOT',
+      'EFI/OPENEULE',
+      'EFI/OPENEULE/GRUB.CFG',
+      'NESTOS/KARGS.JSO',
+      'NESTOS/IGNINFO.JSO',
+      'NESTOS/FEATURES.JSO',
+      'IMAGES/PXEBOOT/ROOTFS.IMG',
+      'ISOLINUX/ISOLINUX.CFG',
+    ]) {
       expect(layout.records).toContain(r);
     }
     expect(layout.records.some((r) => r.startsWith('COREOS'))).toBe(false);
@@ -67,7 +76,9 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip', 'xz'] }))('a nest
           size: built.kargsSize,
         }) + '\n',
       );
-      expect(kargsJson).toMatch(/^\{\n {2}"default": .*\n {2}"files": \[\n {4}\{\n {6}"end": "\\n",\n {6}"offset": \d+,\n {6}"pad": "#",\n {6}"path": "EFI\/openEuler\/grub.cfg"\n/);
+      expect(kargsJson).toMatch(
+        /^\{\n {2}"default": .*\n {2}"files": \[\n {4}\{\n {6}"end": "\\n",\n {6}"offset": \d+,\n {6}"pad": "#",\n {6}"path": "EFI\/openEuler\/grub.cfg"\n/,
+      );
       expect(built.defaultKargs).toMatch(/nestos\.liveiso=\S+ ignition\.firstboot ignition\.platform\.id=metal console=tty1$/);
       expect((await fs.readFile(await fs.lookupFile('nestos/features.json'))).toString()).toBe(sortedJson(NESTOS_FEATURES) + '\n');
     });
@@ -75,7 +86,8 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip', 'xz'] }))('a nest
     expect(built.pxe.rootfs.subarray(0, 6).toString()).toBe('070701');
     expect(built.pxe.rootfs.subarray(124, 128).toString()).toBe('hsqs');
     const initrd = await Initrd.fromBuffer(built.pxe.initrd);
-    for (const m of ['etc/nestos/features.json', 'etc/nestos-live-initramfs', 'etc/nestos-live-want-rootfs']) expect(initrd.has(m)).toBe(true);
+    for (const m of ['etc/nestos/features.json', 'etc/nestos-live-initramfs', 'etc/nestos-live-want-rootfs'])
+      expect(initrd.has(m)).toBe(true);
   });
 
   it('dev show iso --kargs lists the areas in EFI/openEuler/grub.cfg and isolinux/isolinux.cfg', async () => {
@@ -92,9 +104,7 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip', 'xz'] }))('a nest
     });
     const bytes = readFileSync(iso);
     for (const k of info.kargs) {
-      expect(bytes.subarray(k.offset, k.offset + k.length).toString()).toBe(
-        `${built.defaultKargs}\n`.padEnd(built.kargsSize, '#'),
-      );
+      expect(bytes.subarray(k.offset, k.offset + k.length).toString()).toBe(`${built.defaultKargs}\n`.padEnd(built.kargsSize, '#'));
     }
   });
 
@@ -112,7 +122,11 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip', 'xz'] }))('a nest
       expect(info.kargs.some((k) => from >= k.offset && to <= k.offset + k.length)).toBe(true);
     }
     for (const k of info.kargs) {
-      expect(readFileSync(modified).subarray(k.offset, k.offset + k.length).toString()).toBe(`${want}\n`.padEnd(k.length, '#'));
+      expect(
+        readFileSync(modified)
+          .subarray(k.offset, k.offset + k.length)
+          .toString(),
+      ).toBe(`${want}\n`.padEnd(k.length, '#'));
     }
     const kreset = await threeModes(modified, dir, 'kreset', ['iso', 'kargs', 'reset']);
     expect(kreset.hashes).toEqual([base, base, base]);

@@ -183,7 +183,10 @@ describe.skipIf(needs({ root: true, tools: ['mount', 'umount', 'xz'] }))('a full
 
   it('dev extract initrd -C and pxe network unwrap -C on ENOSPC: a clear error, no partial file', async () => {
     const img = await bigInitrd();
-    for (const args of [['dev', 'extract', 'initrd', '-C'], ['pxe', 'network', 'unwrap', '-C']]) {
+    for (const args of [
+      ['dev', 'extract', 'initrd', '-C'],
+      ['pxe', 'network', 'unwrap', '-C'],
+    ]) {
       const full = tmpfs(`full-${args[0]}`, 'size=1m');
       const r = await runCli([...args, full, img]);
       expect(r.status).toBe(1);

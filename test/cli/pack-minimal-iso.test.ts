@@ -91,7 +91,11 @@ function packFails(r: CliResult, text: string): void {
 function changedOnlyIn(out: Buffer, original: Buffer, ranges: [number, number][]): void {
   expect(out.length).toBe(original.length);
   for (let i = 0; i < out.length; i++) {
-    if (out[i] !== original[i]) expect(ranges.some(([a, b]) => i >= a && i < b), `byte ${i} changed`).toBe(true);
+    if (out[i] !== original[i])
+      expect(
+        ranges.some(([a, b]) => i >= a && i < b),
+        `byte ${i} changed`,
+      ).toBe(true);
   }
 }
 
@@ -144,7 +148,9 @@ describe.skipIf(needs({ tools: ['xorriso'] }))('pack minimal-iso', () => {
     const found = await withIso(pair.full, async (iso) => (await iso.getFile('NESTOS/MINISO.DAT')).length);
     expect(found).toBe(128 * 1024);
     const rootfs = join(dir, 'rootfs.img');
-    const out = ok(await runCli(['iso', 'extract', 'minimal-iso', '--output-rootfs', rootfs, '--rootfs-url', 'http://h/r.img', pair.full])).stdout;
+    const out = ok(
+      await runCli(['iso', 'extract', 'minimal-iso', '--output-rootfs', rootfs, '--rootfs-url', 'http://h/r.img', pair.full]),
+    ).stdout;
     expect(sha256(rootfs)).toBe(sha256(pair.rootfs));
     changedOnlyIn(out, minimalBytes, pair.editable);
     const outIso = join(dir, 'out.iso');
@@ -185,7 +191,11 @@ describe.skipIf(needs({ tools: ['xorriso'] }))('pack minimal-iso', () => {
     const before = sha256(small.full);
     const r = await runCli(['pack', 'minimal-iso', small.full, small.minimal]);
     expect(r.status).toBe(1);
-    expect(r.stderr.endsWith('Verifying that packed image matches digest\nError: writing COREOS/MINISO.DAT\n\nCaused by:\n    collision with end of file MINISO.DAT at offset 64\n')).toBe(true);
+    expect(
+      r.stderr.endsWith(
+        'Verifying that packed image matches digest\nError: writing COREOS/MINISO.DAT\n\nCaused by:\n    collision with end of file MINISO.DAT at offset 64\n',
+      ),
+    ).toBe(true);
     expect(sha256(small.full)).toBe(before);
 
     const pair = await buildPair(join(dir, 'b'), 'coreos');
@@ -193,7 +203,9 @@ describe.skipIf(needs({ tools: ['xorriso'] }))('pack minimal-iso', () => {
     // Swap roles: the "minimal" side now has files (rootfs, miniso.dat) the other lacks.
     const swapped = await runCli(['pack', 'minimal-iso', pair.minimal, pair.full]);
     expect(swapped.status).toBe(1);
-    expect(swapped.stderr).toMatch(/^Error: looking up 'COREOS\/MINISO.DAT'\n\nCaused by:\n {4}no record for MINISO.DAT in directory COREOS\n$/);
+    expect(swapped.stderr).toMatch(
+      /^Error: looking up 'COREOS\/MINISO.DAT'\n\nCaused by:\n {4}no record for MINISO.DAT in directory COREOS\n$/,
+    );
     const other = join(dir, 'other.iso');
     const tree = join(dir, 'other');
     mkdirSync(join(tree, 'images'), { recursive: true });

@@ -47,11 +47,18 @@ const show = leaf({
   name: 'show',
   about: 'Show',
   options: [],
-  positionals: [{ name: 'initrd', required: true }, { name: 'glob', multiple: true }],
+  positionals: [
+    { name: 'initrd', required: true },
+    { name: 'glob', multiple: true },
+  ],
   toConfig: capture,
   load,
 });
-const root = group({ name: 'tool', about: 'Tool', subcommands: [install, group({ name: 'iso', about: 'Iso', subcommands: [embed, show] })] });
+const root = group({
+  name: 'tool',
+  about: 'Tool',
+  subcommands: [install, group({ name: 'iso', about: 'Iso', subcommands: [embed, show] })],
+});
 
 async function parse(argv: string[]): Promise<ParsedArgs> {
   seen = undefined;
@@ -90,7 +97,18 @@ describe('command-line parsing', () => {
   });
 
   it('accumulates repeatable options in order and splits on the delimiter', async () => {
-    const a = await parse(['install', '--append-karg', 'a=1', '--append-karg', 'b', '--save-partindex', '1,-3', '--save-partindex', '5-', '/dev/sda']);
+    const a = await parse([
+      'install',
+      '--append-karg',
+      'a=1',
+      '--append-karg',
+      'b',
+      '--save-partindex',
+      '1,-3',
+      '--save-partindex',
+      '5-',
+      '/dev/sda',
+    ]);
     expect(a.strings('append-karg')).toEqual(['a=1', 'b']);
     expect(a.strings('save-partindex')).toEqual(['1', '-3', '5-']);
     expect(a.positional('DEST_DEVICE')).toBe('/dev/sda');

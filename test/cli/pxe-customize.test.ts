@@ -18,7 +18,11 @@ writeFileSync(keyfile, '[connection]\nid=site\ntype=ethernet\n');
 const PXE_NOTE = 'PXE configuration must include kernel arguments:\n\tignition.firstboot ignition.platform.id=metal\n';
 
 function showInitrd(path: string): Promise<string[]> {
-  return runCli(['dev', 'show', 'initrd', path]).then((r) => ok(r).out.split('\n').filter((l) => l !== ''));
+  return runCli(['dev', 'show', 'initrd', path]).then((r) =>
+    ok(r)
+      .out.split('\n')
+      .filter((l) => l !== ''),
+  );
 }
 
 describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5.5)', () => {
@@ -35,7 +39,19 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
   it('Must show: the output keeps the original initramfs and adds ours (pxe ignition unwrap, dev show initrd)', async () => {
     const out = join(dir, 'custom-initrd.img');
     const r = ok(
-      await runCli(['pxe', 'customize', '--dest-device', '/dev/sda', '--dest-ignition', destIgn, '--network-keyfile', keyfile, nestosInitrd, '--output', out]),
+      await runCli([
+        'pxe',
+        'customize',
+        '--dest-device',
+        '/dev/sda',
+        '--dest-ignition',
+        destIgn,
+        '--network-keyfile',
+        keyfile,
+        nestosInitrd,
+        '--output',
+        out,
+      ]),
     );
     expect(r.stderr).toBe(`Boot media will automatically install to /dev/sda without confirmation.\n${PXE_NOTE}`);
     const result = readFileSync(out);
@@ -43,9 +59,7 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
     expect(result.toString('latin1', original.length + 1, original.length + 5)).toBe('7zXZ');
     expect(sha256(nestosInitrd)).toBe(sha256(original));
 
-    expect(await showInitrd(out)).toEqual(
-      [...originalMembers, 'config.ign', 'etc/nestos-firstboot-network/k.nmconnection'].sort(),
-    );
+    expect(await showInitrd(out)).toEqual([...originalMembers, 'config.ign', 'etc/nestos-firstboot-network/k.nmconnection'].sort());
     const live = decodeConfig(ok(await runCli(['pxe', 'ignition', 'unwrap', out])).stdout);
     expect([...live.files.keys()]).toEqual(['/etc/nestos/dest.ign', '/etc/nestos/installer.d/0000-customize.yaml']);
     expect(live.files.get('/etc/nestos/dest.ign')?.data.toString()).toBe(
@@ -85,7 +99,24 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
 
   it('the same on a CoreOS initramfs through the coreos-installer name gives CoreOS paths', async () => {
     const out = join(dir, 'coreos-custom.img');
-    ok(await runCli(['pxe', 'customize', '--dest-device', '/dev/vda', '--dest-ignition', destIgn, '--network-keyfile', keyfile, '-o', out, coreosInitrd], { as: 'coreos-installer' }));
+    ok(
+      await runCli(
+        [
+          'pxe',
+          'customize',
+          '--dest-device',
+          '/dev/vda',
+          '--dest-ignition',
+          destIgn,
+          '--network-keyfile',
+          keyfile,
+          '-o',
+          out,
+          coreosInitrd,
+        ],
+        { as: 'coreos-installer' },
+      ),
+    );
     const names = await showInitrd(out);
     expect(names).toContain('etc/coreos-firstboot-network/k.nmconnection');
     expect(names).toContain('etc/coreos-live-initramfs');
@@ -108,7 +139,10 @@ describe.skipIf(needs({ tools: ['cpio', 'gzip', 'xz'] }))('pxe customize (SPEC 5
     const wrapped = join(dir, 'wrapped.img');
     ok(await runCli(['pxe', 'ignition', 'wrap', '-i', '/dev/null', '-o', wrapped]));
     failsWith(await runCli(['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped]), 'not a NestOS live initramfs image');
-    failsWith(await runCli(['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped], { as: 'coreos-installer' }), 'not a CoreOS live initramfs image');
+    failsWith(
+      await runCli(['pxe', 'customize', '-o', join(dir, 'x.img'), wrapped], { as: 'coreos-installer' }),
+      'not a CoreOS live initramfs image',
+    );
     // Destination option without a device.
     failsWith(
       await runCli(['pxe', 'customize', '--dest-ignition', destIgn, '-o', join(dir, 'x.img'), nestosInitrd]),

@@ -131,9 +131,7 @@ describe('live-initrd generator (SPEC 4.10.1, 4.10.2)', () => {
       run.env,
     );
     expect(initrd.names()).toEqual(['config.ign', 'etc/nestos-firstboot-network/site.nmconnection']);
-    expect(initrd.get('etc/nestos-firstboot-network/site.nmconnection')?.toString()).toBe(
-      '[connection]\nid=site\ntype=ethernet\n',
-    );
+    expect(initrd.get('etc/nestos-firstboot-network/site.nmconnection')?.toString()).toBe('[connection]\nid=site\ntype=ethernet\n');
     const live = decodeConfig(initrd.get('config.ign') ?? Buffer.alloc(0));
     expect([...live.files.keys()]).toEqual([
       '/usr/local/bin/pre-install-pre-install-1',
@@ -225,15 +223,16 @@ describe('generator refusals', () => {
     expect(await failure({ destDevice: '/dev/sda' }, none)).toEqual([
       'This OS image does not support customizing installer configuration.',
     ]);
-    expect(await failure({ destDevice: '/dev/sda', destConsole: [parseConsole('ttyS0')] }, env(COREOS, { ...ALL, installerConfigDirectives: { console: false } }))).toEqual([
-      'This OS image does not support customizing the destination console.',
-    ]);
+    expect(
+      await failure(
+        { destDevice: '/dev/sda', destConsole: [parseConsole('ttyS0')] },
+        env(COREOS, { ...ALL, installerConfigDirectives: { console: false } }),
+      ),
+    ).toEqual(['This OS image does not support customizing the destination console.']);
   });
 
   it('duplicates: the same hook, the same keyfile name, a keyfile colliding with nmstate output', async () => {
-    expect(await failure({ preInstall: [pre, pre] })).toEqual([
-      'config already specifies path /usr/local/bin/pre-install-pre-install-1',
-    ]);
+    expect(await failure({ preInstall: [pre, pre] })).toEqual(['config already specifies path /usr/local/bin/pre-install-pre-install-1']);
     const other = join(dir, 'other');
     mkdirSync(other, { recursive: true });
     const twin = join(other, 'site.nmconnection');

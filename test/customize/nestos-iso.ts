@@ -26,7 +26,11 @@ function sortedJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     }
     return v;
   };
@@ -41,8 +45,12 @@ export function buildNestosLiveIso(dir: string, name = 'nestos-live.x86_64.iso')
   }
   const grubHead = `set timeout=5\nmenuentry 'NestOS live' {\n  linux /images/pxeboot/vmlinuz `;
   // The build replaces the marker line with the area; the offset is where the area starts.
-  writeFileSync(join(root, 'EFI/openEuler/grub.cfg'), `${grubHead}${kargArea()}\n  initrd /images/pxeboot/initrd.img /images/ignition.img\n}\n# ${MARKER}\n`);
-  const isoHead = 'default nestos\nlabel nestos\n  kernel /images/pxeboot/vmlinuz\n  append initrd=/images/pxeboot/initrd.img,/images/ignition.img ';
+  writeFileSync(
+    join(root, 'EFI/openEuler/grub.cfg'),
+    `${grubHead}${kargArea()}\n  initrd /images/pxeboot/initrd.img /images/ignition.img\n}\n# ${MARKER}\n`,
+  );
+  const isoHead =
+    'default nestos\nlabel nestos\n  kernel /images/pxeboot/vmlinuz\n  append initrd=/images/pxeboot/initrd.img,/images/ignition.img ';
   writeFileSync(join(root, 'isolinux/isolinux.cfg'), `${isoHead}${kargArea()}\n`);
   writeFileSync(join(root, 'EFI/BOOT/BOOTX64.EFI'), 'not a bootloader\n');
   writeFileSync(join(root, 'images/ignition.img'), Buffer.alloc(AREA_SIZE));

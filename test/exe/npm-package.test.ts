@@ -29,14 +29,23 @@ describe.skipIf(skip)('npm pack, npm install -g', () => {
 
   beforeAll(() => {
     // --ignore-scripts: the suite's dist/ is already built (pretest); no rebuild under running tests.
-    const name = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const name = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     tarball = join(dir, name);
-    entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter((l) => l !== '');
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error', tarball], {
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 900_000,
-    });
+    entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l !== '');
+    execFileSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error', tarball],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 900_000,
+      },
+    );
   }, 900_000);
 
   it('the tarball holds only what runs: no tests, fixtures, sources or executables', () => {
@@ -52,13 +61,28 @@ describe.skipIf(skip)('npm pack, npm install -g', () => {
     const version = execFileSync(bin, ['--version'], { encoding: 'utf8' });
     expect(version).toMatch(/^nestos-installer \d+\.\d+\.\d+/);
     const tree = join(dir, 'tree');
-    execFileSync('sh', ['-c', `mkdir -p '${tree}/etc' && echo hi > '${tree}/etc/hello' && cd '${tree}' && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q > '${dir}/initrd.zst'`]);
-    execFileSync('sh', ['-c', `cd '${tree}' && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet | xz -C crc32 > '${dir}/initrd.xz'`]);
+    execFileSync('sh', [
+      '-c',
+      `mkdir -p '${tree}/etc' && echo hi > '${tree}/etc/hello' && cd '${tree}' && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet | zstd -q > '${dir}/initrd.zst'`,
+    ]);
+    execFileSync('sh', [
+      '-c',
+      `cd '${tree}' && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet | xz -C crc32 > '${dir}/initrd.xz'`,
+    ]);
     expect(execFileSync(bin, ['dev', 'show', 'initrd', join(dir, 'initrd.zst')], { encoding: 'utf8' })).toBe('etc/hello\n');
     expect(execFileSync(bin, ['dev', 'show', 'initrd', join(dir, 'initrd.xz')], { encoding: 'utf8' })).toBe('etc/hello\n');
     const installed = join(prefix, 'lib', 'node_modules', 'nestos-installer');
     expect(existsSync(join(installed, 'keys', 'signing-keys.asc'))).toBe(true);
-    expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'keys', 'man', 'node_modules', 'package.json', 'streams']);
+    expect(readdirSync(installed).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist',
+      'keys',
+      'man',
+      'node_modules',
+      'package.json',
+      'streams',
+    ]);
   });
 
   it('links the man pages: man finds and renders nestos-installer-install', () => {
@@ -67,7 +91,9 @@ describe.skipIf(skip)('npm pack, npm install -g', () => {
     // npm links <prefix>/share/man/man8/<page> to the package's man/ (man -w shows the target).
     expect(existsSync(join(prefix, 'share', 'man', 'man8', 'nestos-installer-install.8'))).toBe(true);
     expect(where).toBe(join(prefix, 'lib', 'node_modules', 'nestos-installer', 'man', 'nestos-installer-install.8'));
-    expect(execFileSync('man', ['nestos-installer-install'], { env, encoding: 'utf8' })).toContain('nestos-installer-install - Install NestOS');
+    expect(execFileSync('man', ['nestos-installer-install'], { env, encoding: 'utf8' })).toContain(
+      'nestos-installer-install - Install NestOS',
+    );
   });
 
   it('prints a bash completion script', () => {

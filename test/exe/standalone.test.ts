@@ -74,9 +74,24 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
   });
 
   it('really hides the checkout and node from the executable', () => {
-    const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-      `${hiddenDirs().map((d) => `mount -t tmpfs nestos-hidden '${d}'`).join(' && ')} && mount --bind /dev/null '${process.execPath}' && ls -A '${ROOT}' && ! '${process.execPath}' -e 0 && ls -A "$(dirname "$1")"`,
-      'sh', bin], { encoding: 'utf8' });
+    const probe = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `${hiddenDirs()
+          .map((d) => `mount -t tmpfs nestos-hidden '${d}'`)
+          .join(
+            ' && ',
+          )} && mount --bind /dev/null '${process.execPath}' && ls -A '${ROOT}' && ! '${process.execPath}' -e 0 && ls -A "$(dirname "$1")"`,
+        'sh',
+        bin,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(probe.status).toBe(0);
     expect(probe.stdout.trim()).toBe(EXE_NAME);
   });

@@ -23,7 +23,15 @@ import { IsoConfig } from '../../src/live/iso-config.js';
 import { readMinisoData } from '../../src/live/minimal-iso.js';
 import { parseMiniso, serializeMiniso, validateTable } from '../../src/live/miniso.js';
 import { isoFamily } from '../../src/live/iso-family.js';
-import { Decoder, Encoder, decodeHeader, decodeTable, encodeHeader, encodeTable, validateTable as validateOsmetTable } from '../../src/osmet/format.js';
+import {
+  Decoder,
+  Encoder,
+  decodeHeader,
+  decodeTable,
+  encodeHeader,
+  encodeTable,
+  validateTable as validateOsmetTable,
+} from '../../src/osmet/format.js';
 import { unpackSteps } from '../../src/osmet/unpack.js';
 import { optionalU64, parseJsonObject, requiredString } from '../../src/live/json-fields.js';
 import { applyKargs } from '../../src/live/kargs.js';
@@ -175,7 +183,12 @@ export const TARGETS: FuzzTarget[] = [
     async run(input) {
       let pos = 0;
       while (pos < input.length) {
-        const next = readNewcArchive(input, pos, () => true, () => undefined);
+        const next = readNewcArchive(
+          input,
+          pos,
+          () => true,
+          () => undefined,
+        );
         if (next <= pos) throw new TypeError('archive reader made no progress');
         pos = next;
         while (pos < input.length && input[pos] === 0) pos++;
@@ -234,9 +247,18 @@ export const TARGETS: FuzzTarget[] = [
     name: 'GPT headers and entries',
     async seeds() {
       const seeds: Seed[] = [];
-      for (const [file, sector] of [['gpt-512-duplicate-partition-guids.xz', 512], ['gpt-4096.xz', 4096]] as const) {
+      for (const [file, sector] of [
+        ['gpt-512-duplicate-partition-guids.xz', 512],
+        ['gpt-4096.xz', 4096],
+      ] as const) {
         const data = execFileSync('xz', ['-dc', fixture('disk', file)], { maxBuffer: 64 << 20 });
-        seeds.push({ data, focus: [[sector, sector * 2 + 128 * 128], [data.length - 33 * sector, data.length]] });
+        seeds.push({
+          data,
+          focus: [
+            [sector, sector * 2 + 128 * 128],
+            [data.length - 33 * sector, data.length],
+          ],
+        });
       }
       return seeds;
     },
@@ -269,7 +291,11 @@ export const TARGETS: FuzzTarget[] = [
       const object = (n: number): Buffer => Buffer.alloc(32, n);
       const table = {
         partitions: [
-          { startOffset: 1 << 20, endOffset: 5 << 20, mappings: [{ extent: { logical: 0, physical: 4096, length: 8192 }, object: object(1) }] },
+          {
+            startOffset: 1 << 20,
+            endOffset: 5 << 20,
+            mappings: [{ extent: { logical: 0, physical: 4096, length: 8192 }, object: object(1) }],
+          },
           {
             startOffset: 6 << 20,
             endOffset: 40 << 20,
@@ -297,7 +323,9 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'Ignition configs (embed/wrap checks)',
     async seeds() {
-      return [IGNITION, Buffer.from('{"ignition":{"version":"3.0.0","config":{"merge":[]}},"storage":{}}'), Buffer.from('{}')].map((data) => ({ data }));
+      return [IGNITION, Buffer.from('{"ignition":{"version":"3.0.0","config":{"merge":[]}},"storage":{}}'), Buffer.from('{}')].map(
+        (data) => ({ data }),
+      );
     },
     async run(input) {
       checkIgnitionConfig(input);

@@ -25,7 +25,10 @@ export function makeGpgKey(dir: string, name = 'signer'): GpgKey {
   gpg(['--passphrase', '', '--quick-gen-key', `Test ${name} <${name}@example.invalid>`, 'ed25519', 'sign', 'never']);
   const publicKeyFile = join(dir, `${name}.pub.asc`);
   writeFileSync(publicKeyFile, gpg(['--armor', '--export']));
-  const pub = gpg(['--with-colons', '--list-keys']).toString().split('\n').find((l) => l.startsWith('pub:'));
+  const pub = gpg(['--with-colons', '--list-keys'])
+    .toString()
+    .split('\n')
+    .find((l) => l.startsWith('pub:'));
   const keyId = pub?.split(':')[4] ?? '';
   return {
     publicKeyFile,

@@ -112,7 +112,11 @@ export async function serveDir(dir: string, opts: ServeOptions = {}): Promise<Se
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const ifRange = req.headers['if-range'];
-    requests.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}), ...(typeof ifRange === 'string' ? { ifRange } : {}) });
+    requests.push({
+      path,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(typeof ifRange === 'string' ? { ifRange } : {}),
+    });
     const fixed = opts.status?.[path];
     if (fixed !== undefined) {
       res.writeHead(fixed).end();

@@ -16,13 +16,7 @@ import { makeGpgKey, type GpgKey } from './gpg.js';
 
 export const BLS_OPTIONS = 'root=UUID=0000 rw rhgb quiet ignition.platform.id=metal $ignition_firstboot';
 
-export const GRUB_CFG = [
-  'set timeout=1',
-  '# CONSOLE-SETTINGS-START',
-  '# CONSOLE-SETTINGS-END',
-  'blscfg',
-  '',
-].join('\n');
+export const GRUB_CFG = ['set timeout=1', '# CONSOLE-SETTINGS-START', '# CONSOLE-SETTINGS-END', 'blscfg', ''].join('\n');
 
 export interface MetalImage {
   /** Uncompressed image. */
@@ -82,10 +76,18 @@ export async function buildMetalImage(dir: string, sizeMiB = 40, opts: MetalImag
   writeFileSync(raw, Buffer.alloc(0));
   execFileSync('truncate', ['-s', String(size), raw]);
   tool('sgdisk', [
-    '-n1:2048:+1M', '-t1:EF02', '-c1:BIOS-BOOT',
-    '-n2:0:+8M', '-t2:EF00', '-c2:EFI-SYSTEM',
-    '-n3:0:+16M', '-t3:8300', '-c3:boot',
-    '-n4:0:+8M', '-t4:8300', '-c4:root',
+    '-n1:2048:+1M',
+    '-t1:EF02',
+    '-c1:BIOS-BOOT',
+    '-n2:0:+8M',
+    '-t2:EF00',
+    '-c2:EFI-SYSTEM',
+    '-n3:0:+16M',
+    '-t3:8300',
+    '-c3:boot',
+    '-n4:0:+8M',
+    '-t4:8300',
+    '-c4:root',
     raw,
   ]);
   const gpt = (await readGpt(bufferReader(readFileSync(raw)))) as Gpt;
@@ -103,7 +105,10 @@ export async function buildMetalImage(dir: string, sizeMiB = 40, opts: MetalImag
   mkdirSync(join(tree, 'loader', 'entries'), { recursive: true });
   mkdirSync(join(tree, 'grub2'), { recursive: true });
   mkdirSync(join(tree, family), { recursive: true });
-  writeFileSync(join(tree, 'loader', 'entries', 'ostree-1-nestos.conf'), `title NestOS 1 (ostree)\nversion 1\nlinux /ostree/vmlinuz\ninitrd /ostree/initramfs.img\noptions ${BLS_OPTIONS}\n`);
+  writeFileSync(
+    join(tree, 'loader', 'entries', 'ostree-1-nestos.conf'),
+    `title NestOS 1 (ostree)\nversion 1\nlinux /ostree/vmlinuz\ninitrd /ostree/initramfs.img\noptions ${BLS_OPTIONS}\n`,
+  );
   writeFileSync(join(tree, 'grub2', 'grub.cfg'), GRUB_CFG);
   writeFileSync(join(tree, 'ignition.firstboot'), `# Set by ${family}-ignition-firstboot\n`);
   writeFileSync(join(tree, family, 'platforms.json'), JSON.stringify(family === 'nestos' ? NESTOS_PLATFORMS : COREOS_PLATFORMS));
@@ -138,5 +143,7 @@ export async function buildMetalImage(dir: string, sizeMiB = 40, opts: MetalImag
 /** sha256 of a byte range of any file. */
 export function fileSha256(path: string, start = 0, end?: number): string {
   const data = readFileSync(path);
-  return createHash('sha256').update(data.subarray(start, end ?? data.length)).digest('hex');
+  return createHash('sha256')
+    .update(data.subarray(start, end ?? data.length))
+    .digest('hex');
 }

@@ -52,10 +52,18 @@ export async function buildNestosDisk(dir: string, objectMiB = 24, sizeMiB = 64)
   writeFileSync(raw, Buffer.alloc(0));
   execFileSync('truncate', ['-s', String(size), raw]);
   tool('sgdisk', [
-    '-n1:2048:+1M', '-t1:EF02', '-c1:BIOS-BOOT',
-    '-n2:0:+8M', '-t2:EF00', '-c2:EFI-SYSTEM',
-    '-n3:0:+12M', '-t3:8300', '-c3:boot',
-    '-n4:0:0', '-t4:8300', '-c4:root',
+    '-n1:2048:+1M',
+    '-t1:EF02',
+    '-c1:BIOS-BOOT',
+    '-n2:0:+8M',
+    '-t2:EF00',
+    '-c2:EFI-SYSTEM',
+    '-n3:0:+12M',
+    '-t3:8300',
+    '-c3:boot',
+    '-n4:0:0',
+    '-t4:8300',
+    '-c4:root',
     raw,
   ]);
   const gpt = (await readGpt(bufferReader(readFileSync(raw)))) as Gpt;

@@ -139,7 +139,11 @@ function build(dir: string, opts: NestosIsoOptions): NestosIso {
     '\tlinux /images/pxeboot/vmlinuz ';
   const grubTail = '\n\tinitrd /images/pxeboot/initrd.img /images/ignition.img\n}\n';
   put(tree, 'EFI/openEuler/grub.cfg', grubHead + area + grubTail);
-  put(tree, 'EFI/BOOT/grub.cfg', 'search --no-floppy --file --set=root /EFI/openEuler/grub.cfg\nconfigfile ($root)/EFI/openEuler/grub.cfg\n');
+  put(
+    tree,
+    'EFI/BOOT/grub.cfg',
+    'search --no-floppy --file --set=root /EFI/openEuler/grub.cfg\nconfigfile ($root)/EFI/openEuler/grub.cfg\n',
+  );
   put(tree, 'EFI/BOOT/BOOTX64.EFI', Buffer.alloc(4096, 0x4d));
   const isoHead =
     'serial 0\ndefault vesamenu.c32\ntimeout 600\n\nlabel linux\n  menu label ^NestOS (Live)\n' +
@@ -199,13 +203,27 @@ function build(dir: string, opts: NestosIsoOptions): NestosIso {
     'genisoimage',
     [
       '-quiet',
-      '-o', path,
-      '-V', volumeId,
-      '-volset', NESTOS_VOLUME_SET,
-      '-rational-rock', '-J', '-joliet-long',
-      '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat',
-      '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table',
-      '-eltorito-alt-boot', '-efi-boot', 'images/efiboot.img', '-no-emul-boot',
+      '-o',
+      path,
+      '-V',
+      volumeId,
+      '-volset',
+      NESTOS_VOLUME_SET,
+      '-rational-rock',
+      '-J',
+      '-joliet-long',
+      '-b',
+      'isolinux/isolinux.bin',
+      '-c',
+      'isolinux/boot.cat',
+      '-no-emul-boot',
+      '-boot-load-size',
+      '4',
+      '-boot-info-table',
+      '-eltorito-alt-boot',
+      '-efi-boot',
+      'images/efiboot.img',
+      '-no-emul-boot',
       tree,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

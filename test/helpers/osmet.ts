@@ -108,6 +108,10 @@ export interface RefDecoded {
 }
 
 export function refDecode(osmet: string, repo: string, out: string): RefDecoded {
-  const json = execFileSync('python3', [REFERENCE, 'decode', osmet, repo, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const json = execFileSync('python3', [REFERENCE, 'decode', osmet, repo, out], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(json) as RefDecoded;
 }

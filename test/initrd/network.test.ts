@@ -65,10 +65,7 @@ describe('network keyfiles by family (NESTOS.md)', () => {
     initrd.set('etc/coreos-firstboot-network/c', Buffer.from('C'));
     expect(initrd.find(networkFilter([NESTOS]))).toEqual(['etc/nestos-firstboot-network/n.nmconnection']);
     expect(initrd.find(networkFilter([COREOS]))).toEqual(['etc/coreos-firstboot-network/c']);
-    expect(initrd.find(anyNetworkFilter())).toEqual([
-      'etc/coreos-firstboot-network/c',
-      'etc/nestos-firstboot-network/n.nmconnection',
-    ]);
+    expect(initrd.find(anyNetworkFilter())).toEqual(['etc/coreos-firstboot-network/c', 'etc/nestos-firstboot-network/n.nmconnection']);
   });
 });
 

@@ -44,10 +44,19 @@ describe('GRUB console block', () => {
 
 describe('boot partition lookup', () => {
   it('applies the 3.8.1 errors', () => {
-    const p = (path: string, label?: string, fstype?: string) => ({ path, mountpoints: [], swap: false, holders: [], ...(label ? { label } : {}), ...(fstype ? { fstype } : {}) });
+    const p = (path: string, label?: string, fstype?: string) => ({
+      path,
+      mountpoints: [],
+      swap: false,
+      holders: [],
+      ...(label ? { label } : {}),
+      ...(fstype ? { fstype } : {}),
+    });
     expect(() => findBoot('/dev/x', [])).toThrow("couldn't find any partitions on /dev/x");
     expect(() => findBoot('/dev/x', [p('/dev/x1', 'root')])).toThrow("couldn't find boot device for /dev/x");
-    expect(() => findBoot('/dev/x', [p('/dev/x1', 'boot', 'ext4'), p('/dev/x2', 'boot', 'ext4')])).toThrow('found multiple devices on /dev/x with label "boot"');
+    expect(() => findBoot('/dev/x', [p('/dev/x1', 'boot', 'ext4'), p('/dev/x2', 'boot', 'ext4')])).toThrow(
+      'found multiple devices on /dev/x with label "boot"',
+    );
     expect(() => findBoot('/dev/x', [p('/dev/x1', 'boot')])).toThrow("couldn't get filesystem type of boot device for /dev/x");
     expect(findBoot('/dev/x', [p('/dev/x1', 'EFI-SYSTEM', 'vfat'), p('/dev/x3', 'boot', 'ext4')]).path).toBe('/dev/x3');
   });

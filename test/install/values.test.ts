@@ -22,9 +22,21 @@ describe('console specs', () => {
     ['ttyS9999999999999999999', "couldn't parse port"],
     ['ttyS256', "couldn't parse port"],
     ['ttyS0,999999999999999999999', "couldn't parse speed"],
-    ...['foo', 'ztty0', 'tty0z', 'ttyS0z', 'tty1', 'hvc1', 'ttysclp1', 'ttyS0,', 'ttyS0,z', 'ttyS0,115200p8', 'ttyS0,115200n4', 'ttyS0,115200n8r', 'ttyB0'].map(
-      (s) => [s, 'invalid or unsupported console argument'],
-    ),
+    ...[
+      'foo',
+      'ztty0',
+      'tty0z',
+      'ttyS0z',
+      'tty1',
+      'hvc1',
+      'ttysclp1',
+      'ttyS0,',
+      'ttyS0,z',
+      'ttyS0,115200p8',
+      'ttyS0,115200n4',
+      'ttyS0,115200n8r',
+      'ttyB0',
+    ].map((s) => [s, 'invalid or unsupported console argument']),
   ])('rejects %s', (spec, message) => expect(() => parseConsole(spec)).toThrow(message));
 
   it('builds GRUB commands', () => {

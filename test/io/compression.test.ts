@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, fixture } from '../helpers/tmp.js';
 
-const ONE_MIB_ZEROS_SHA256 = createHash('sha256').update(Buffer.alloc(1 << 20)).digest('hex');
+const ONE_MIB_ZEROS_SHA256 = createHash('sha256')
+  .update(Buffer.alloc(1 << 20))
+  .digest('hex');
 
 /** Run data through the strict decoder, split into chunks of `chunk` bytes. */
 async function strict(data: Buffer, chunk = 65536): Promise<{ out: Buffer; sizes: number[] }> {
@@ -102,7 +104,7 @@ describe('strict streaming decoder', () => {
 
   it('a corrupted gzip trailer fails', async () => {
     const gz = gzipSync(Buffer.from('hello world'));
-    gz.writeUInt8((gz.readUInt8(gz.length - 8) ^ 1), gz.length - 8);
+    gz.writeUInt8(gz.readUInt8(gz.length - 8) ^ 1, gz.length - 8);
     expect(await strictError(gz)).toBe('gzip: invalid checksum');
   });
 

@@ -110,7 +110,10 @@ describe('ImageSink', () => {
 
   it('a datasync still running holds the next one back until it ended', async () => {
     const fake = fakeDest(2 * INTERVAL);
-    await pipeline(chunks(5 * INTERVAL, () => fake.sourceEnded()), new ImageSink(fake.dest, { holdBack: ZERO_HOLD_BACK }));
+    await pipeline(
+      chunks(5 * INTERVAL, () => fake.sourceEnded()),
+      new ImageSink(fake.dest, { holdBack: ZERO_HOLD_BACK }),
+    );
     const s = starts(fake.events);
     expect(fake.maxSyncing()).toBe(1);
     expect(s[0]).toBe(INTERVAL);

@@ -55,7 +55,11 @@ async function parallel(data: Buffer, chunk = 65536, lengthHint?: number): Promi
     trailing += await decoder.end();
     if (trailing > 0) throw new Error('found trailing data after compressed stream');
     expect(decoder.done).toBe(true);
-    return { out: Buffer.concat(out), sizes: out.map((b) => b.length), parallel: (decoder as unknown as { mode: string }).mode === 'parallel' };
+    return {
+      out: Buffer.concat(out),
+      sizes: out.map((b) => b.length),
+      parallel: (decoder as unknown as { mode: string }).mode === 'parallel',
+    };
   } finally {
     decoder.close();
   }

@@ -100,7 +100,9 @@ describe('streaming verification with the fixtures (SPEC 7.3)', () => {
   });
 
   it('a signature by an unknown key fails before any data', async () => {
-    const err = await createSignatureVerifier(readFileSync(fixture('verify', 'test-key.priv.asc.random.sig')), keys).catch((e: unknown) => e);
+    const err = await createSignatureVerifier(readFileSync(fixture('verify', 'test-key.priv.asc.random.sig')), keys).catch(
+      (e: unknown) => e,
+    );
     expect(errorChain(err)).toEqual(['GPG verification failure', 'Could not find signing key with key ID 0ac91e404f72b566']);
   });
 
@@ -181,13 +183,17 @@ describe.skipIf(needs({ tools: ['gpg'] }))('keys and signatures made by gpg', ()
     ]);
   });
 
-  it('a text-mode signature takes openpgp\'s streaming path with the same verdicts', async () => {
+  it("a text-mode signature takes openpgp's streaming path with the same verdicts", async () => {
     const { execFileSync } = await import('node:child_process');
     const file = join(dir, 'notes.txt');
     writeFileSync(file, 'line one\nline two\n'.repeat(5000));
     const sigFile = join(dir, 'notes.txt.sig');
     const env = { ...process.env, GNUPGHOME: join(dir, 'signer-gnupg') };
-    execFileSync('gpg', ['--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--textmode', '--detach-sign', '-o', sigFile, file], { env });
+    execFileSync(
+      'gpg',
+      ['--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--textmode', '--detach-sign', '-o', sigFile, file],
+      { env },
+    );
     const trusted = await loadTrustedKeys([key.publicKeyFile]);
     const data = readFileSync(file);
     const sig = readFileSync(sigFile);

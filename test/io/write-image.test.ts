@@ -40,7 +40,10 @@ function signed(data: Buffer, extra: Partial<ImageSource> = {}, chunk = 64 * 102
   return { stream: Readable.from(chunks), lengthHint: data.length, signature, filename: 'img', artifactType: 'disk', ...extra };
 }
 
-async function run(source: ImageSource, opts: Partial<WriteImageOptions> = {}): Promise<{ out: Buffer; error?: unknown; progress: string[] }> {
+async function run(
+  source: ImageSource,
+  opts: Partial<WriteImageOptions> = {},
+): Promise<{ out: Buffer; error?: unknown; progress: string[] }> {
   const path = join(dir, `out-${counter++}`);
   const dest: FileHandle = await open(path, 'w+');
   const progress: string[] = [];
@@ -194,7 +197,9 @@ describe('writeImage with decompression and the fixtures (SPEC 7.3)', () => {
     expect(error).toBeUndefined();
     expect(out.equals(zeros)).toBe(true);
     const wrong = { ...fixtureSource(name), uncompressedSha256: sha(Buffer.from('x')) };
-    expect(errorChain((await run(wrong, { decompress: true, keys: fixtureKeys })).error)[0]).toBe('uncompressed-sha256 verification failure');
+    expect(errorChain((await run(wrong, { decompress: true, keys: fixtureKeys })).error)[0]).toBe(
+      'uncompressed-sha256 verification failure',
+    );
   });
 
   it.each(['1M.gz', '1M.xz', '1M.zst'])('%s with one extra 00 byte fails', async (name) => {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openSync, writeSync, closeSync } from 'node:fs';
-import {
-  formatKargArea,
-  locateInitrdArea,
-  locateKargAreas,
-  parseKargArea,
-} from '../../src/live/embed-areas.js';
+import { formatKargArea, locateInitrdArea, locateKargAreas, parseKargArea } from '../../src/live/embed-areas.js';
 import { describeInitrdArea, describeKargAreas, prettyJson } from '../../src/live/iso-info.js';
 import { parseFeatures, readFeatures } from '../../src/live/features.js';
 import { errorChain } from '../../src/util/errors.js';
@@ -82,7 +77,9 @@ describe('upstream corruption fallbacks (2021-09)', () => {
     const path = isoCopy('embed-areas-2021-09', dir, 'e.iso');
     poke(path, 371658, formatKargArea('other', { length: 1139, pad: '#', end: '\n' }));
     const err = await withIso(path, (iso) => locateKargAreas(iso, COREOS)).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^kargs don't match at all offsets! \(expected 'mitigations=.*', but offset 371658 has: 'other'\)$/);
+    expect((err as Error).message).toMatch(
+      /^kargs don't match at all offsets! \(expected 'mitigations=.*', but offset 371658 has: 'other'\)$/,
+    );
   });
 });
 
@@ -106,7 +103,10 @@ describe('features', () => {
       installerConfigDirectives: { console: false },
       liveInitrdNetwork: true,
     });
-    expect(parseFeatures(Buffer.from('{"installer-config":true,"installer-config-directives":{"console":true}}')).installerConfigDirectives.console).toBe(true);
+    expect(
+      parseFeatures(Buffer.from('{"installer-config":true,"installer-config-directives":{"console":true}}')).installerConfigDirectives
+        .console,
+    ).toBe(true);
     expect(() => parseFeatures(Buffer.from('[]'))).toThrow();
   });
 

@@ -36,6 +36,6 @@ describe('KargsEditor (SPEC 4.9.2)', () => {
   it('append-if-missing and maybeApply', () => {
     expect(new KargsEditor({ appendIfMissing: ['a', 'c'] }).apply('a b')).toBe('a b c');
     expect(new KargsEditor().maybeApply('a b')).toBeUndefined();
-    expect(new KargsEditor({ append: [] , delete: ['x'] }).maybeApply(' a  b ')).toBe('a  b');
+    expect(new KargsEditor({ append: [], delete: ['x'] }).maybeApply(' a  b ')).toBe('a  b');
   });
 });

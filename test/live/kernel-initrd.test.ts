@@ -27,40 +27,56 @@ const skip =
 const CONFIG = Buffer.from('{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"kernel-check"}]}}\n');
 
 describe.skipIf(skip)('the embed area as a kernel initrd', () => {
-  it.each(['embed-areas-2023-07.x86_64', 'own xorriso layout'] as const)('%s: the kernel unpacks config.ign from the area bytes', async (source) => {
-    const dir = tmpDir();
-    const iso = source === 'own xorriso layout' ? buildNestosIso(dir).path : isoCopy(source, dir);
-    const live = await openLiveIso(iso, { writable: true });
-    live.config.setIgnition(CONFIG);
-    const area = live.config.initrdArea;
-    await writeLiveIso(live, await live.config.toRegions(), { kind: 'in-place' });
-    await live.close();
-    const areaBytes = readFileSync(iso).subarray(area.offset, area.offset + area.length);
+  it.each(['embed-areas-2023-07.x86_64', 'own xorriso layout'] as const)(
+    '%s: the kernel unpacks config.ign from the area bytes',
+    async (source) => {
+      const dir = tmpDir();
+      const iso = source === 'own xorriso layout' ? buildNestosIso(dir).path : isoCopy(source, dir);
+      const live = await openLiveIso(iso, { writable: true });
+      live.config.setIgnition(CONFIG);
+      const area = live.config.initrdArea;
+      await writeLiveIso(live, await live.config.toRegions(), { kind: 'in-place' });
+      await live.close();
+      const areaBytes = readFileSync(iso).subarray(area.offset, area.offset + area.length);
 
-    const root = join(dir, 'root');
-    mkdirSync(join(root, 'bin'), { recursive: true });
-    copyFileSync(execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim(), join(root, 'bin/busybox'));
-    writeFileSync(
-      join(root, 'init'),
-      '#!/bin/busybox sh\n' +
-        'echo CONFIG-BEGIN\n/bin/busybox cat /config.ign\necho CONFIG-END\n' +
-        '/bin/busybox poweroff -f\n',
-    );
-    chmodSync(join(root, 'init'), 0o755);
-    const base = execFileSync('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet', 'sh', root], { maxBuffer: 64 << 20 });
-    const initrd = join(dir, 'initrd.img');
-    writeFileSync(initrd, Buffer.concat([base, areaBytes]));
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'bin'), { recursive: true });
+      copyFileSync(execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim(), join(root, 'bin/busybox'));
+      writeFileSync(
+        join(root, 'init'),
+        '#!/bin/busybox sh\n' + 'echo CONFIG-BEGIN\n/bin/busybox cat /config.ign\necho CONFIG-END\n' + '/bin/busybox poweroff -f\n',
+      );
+      chmodSync(join(root, 'init'), 0o755);
+      const base = execFileSync('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet', 'sh', root], { maxBuffer: 64 << 20 });
+      const initrd = join(dir, 'initrd.img');
+      writeFileSync(initrd, Buffer.concat([base, areaBytes]));
 
-    // TCG, not KVM: it needs no /dev/kvm access and boots this small kernel in seconds.
-    // no_timer_check: on a loaded host the emulated IO-APIC timer check can fail and panic the kernel.
-    const r = spawnSync(
-      'qemu-system-x86_64',
-      ['-accel', 'tcg', '-cpu', 'max', '-m', '256', '-nographic', '-no-reboot', '-kernel', kernel ?? '', '-initrd', initrd,
-        '-append', 'console=ttyS0 panic=-1 loglevel=3 no_timer_check'],
-      { encoding: 'utf8', timeout: 90_000 },
-    );
-    const out = r.stdout.replace(/\r/g, '');
-    const m = /CONFIG-BEGIN\n([\s\S]*?)CONFIG-END/.exec(out);
-    expect(m?.[1], out.slice(-2000)).toBe(CONFIG.toString());
-  }, 120_000);
+      // TCG, not KVM: it needs no /dev/kvm access and boots this small kernel in seconds.
+      // no_timer_check: on a loaded host the emulated IO-APIC timer check can fail and panic the kernel.
+      const r = spawnSync(
+        'qemu-system-x86_64',
+        [
+          '-accel',
+          'tcg',
+          '-cpu',
+          'max',
+          '-m',
+          '256',
+          '-nographic',
+          '-no-reboot',
+          '-kernel',
+          kernel ?? '',
+          '-initrd',
+          initrd,
+          '-append',
+          'console=ttyS0 panic=-1 loglevel=3 no_timer_check',
+        ],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
+      const out = r.stdout.replace(/\r/g, '');
+      const m = /CONFIG-BEGIN\n([\s\S]*?)CONFIG-END/.exec(out);
+      expect(m?.[1], out.slice(-2000)).toBe(CONFIG.toString());
+    },
+    120_000,
+  );
 });

@@ -60,7 +60,9 @@ function chain(fn: () => unknown): string {
 describe('MINISO.DAT format', () => {
   it('decodes the 2023-07.x86_64 header and table as SPEC 4.13.2 shows', async () => {
     const raw = await rawMiniso(pristineIso('embed-areas-2023-07.x86_64'));
-    expect(raw.subarray(0, 22).toString('hex')).toBe('4d494e49534f0000' + '01' + '06' + Buffer.from('0.17.0').toString('hex') + '0c2c2cfb0008');
+    expect(raw.subarray(0, 22).toString('hex')).toBe(
+      '4d494e49534f0000' + '01' + '06' + Buffer.from('0.17.0').toString('hex') + '0c2c2cfb0008',
+    );
     const data = parseMiniso(raw);
     expect(data.appVersion).toBe('0.17.0');
     expect(data.entries.length).toBe(12);
@@ -129,7 +131,13 @@ describe('MINISO.DAT format', () => {
     expect(chain(() => parseMiniso(serializeMiniso({ ...good, entries: [] })))).toBe(
       'Error: validating table\n\nCaused by:\n    table is empty; ISOs have no files in common?',
     );
-    const overlap = { ...good, entries: [{ minimal: 10, full: 20, length: 4097 }, { minimal: 12, full: 30, length: 1 }] };
+    const overlap = {
+      ...good,
+      entries: [
+        { minimal: 10, full: 20, length: 4097 },
+        { minimal: 12, full: 30, length: 1 },
+      ],
+    };
     expect(chain(() => parseMiniso(serializeMiniso(overlap)))).toBe(
       'Error: validating table\n\nCaused by:\n    Files at offsets 20480 and 24576 overlap',
     );
@@ -137,13 +145,22 @@ describe('MINISO.DAT format', () => {
   });
 
   it('truncated data, a length past the end and the 1 MiB limit are errors, not crashes', () => {
-    const data: MinisoData = { appVersion: '1', entries: [{ minimal: 1, full: 1, length: 1 }], digest: Buffer.alloc(32), xzpacked: Buffer.alloc(100, 1) };
+    const data: MinisoData = {
+      appVersion: '1',
+      entries: [{ minimal: 1, full: 1, length: 1 }],
+      digest: Buffer.alloc(32),
+      xzpacked: Buffer.alloc(100, 1),
+    };
     const bytes = serializeMiniso(data);
     expect(chain(() => parseMiniso(bytes.subarray(0, bytes.length - 1)))).toBe(
       'Error: io error: failed to fill whole buffer\n\nCaused by:\n    failed to fill whole buffer',
     );
     // A packed length that runs past the limit in a file longer than the limit.
-    const huge = Buffer.concat([bytes.subarray(0, bytes.length - 101), Buffer.from('fc00002000', 'hex'), Buffer.alloc(MINISO_DATA_MAX_SIZE)]);
+    const huge = Buffer.concat([
+      bytes.subarray(0, bytes.length - 101),
+      Buffer.from('fc00002000', 'hex'),
+      Buffer.alloc(MINISO_DATA_MAX_SIZE),
+    ]);
     expect(chain(() => parseMiniso(huge))).toBe(
       `Error: io error: collision with data size limit at offset ${MINISO_DATA_MAX_SIZE}\n\nCaused by:\n    collision with data size limit at offset ${MINISO_DATA_MAX_SIZE}`,
     );
@@ -208,7 +225,15 @@ describe.skipIf(needs({ tools: ['xz'] }))('minimal ISO unpacking', () => {
 describe('kargs.json rewrite', () => {
   it('keeps known keys in upstream order, drops unknown ones, and pretty-prints without a newline', () => {
     const input = Buffer.from(
-      JSON.stringify({ size: 1139, files: [{ path: 'b.cfg', offset: 5, end: '\n', extra: 1 }, { pad: '\0', offset: 1, path: 'a.cfg' }], default: 'a b', more: true }),
+      JSON.stringify({
+        size: 1139,
+        files: [
+          { path: 'b.cfg', offset: 5, end: '\n', extra: 1 },
+          { pad: '\0', offset: 1, path: 'a.cfg' },
+        ],
+        default: 'a b',
+        more: true,
+      }),
     );
     expect(serializeKargsJson(input, 'x y').toString()).toBe(
       '{\n  "default": "x y",\n  "files": [\n    {\n      "path": "b.cfg",\n      "offset": 5,\n      "end": "\\n"\n    },\n' +

@@ -3,13 +3,7 @@ import { open } from 'node:fs/promises';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import {
-  copyWithRegions,
-  plannedWrites,
-  streamWithRegions,
-  writeRegions,
-  type Region,
-} from '../../src/live/region.js';
+import { copyWithRegions, plannedWrites, streamWithRegions, writeRegions, type Region } from '../../src/live/region.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -78,12 +72,14 @@ describe('regions in the three output modes', () => {
   });
 
   it('streams inputs larger than one 4 MiB read', async () => {
-    const big = Buffer.alloc(9 << 20 | 12345);
+    const big = Buffer.alloc((9 << 20) | 12345);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
     const src = join(dir, 'big.bin');
     writeFileSync(src, big);
     const h = await open(src, 'r');
-    const streamed = await collect((out) => streamWithRegions(h, out, [{ offset: 5 << 20, length: 3, contents: Buffer.from('xyz'), modified: true }]));
+    const streamed = await collect((out) =>
+      streamWithRegions(h, out, [{ offset: 5 << 20, length: 3, contents: Buffer.from('xyz'), modified: true }]),
+    );
     await h.close();
     big.write('xyz', 5 << 20);
     expect(streamed.equals(big)).toBe(true);

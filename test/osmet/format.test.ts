@@ -99,7 +99,11 @@ describe('table', () => {
   });
 
   it('checks: a partition, sorted and non-overlapping mappings', () => {
-    const t = (mappings: Mapping[]): OsmetTable => ({ partitions: [{ startOffset: 0, endOffset: 1 << 20, mappings }], checksum: Buffer.alloc(32), size: 1 << 20 });
+    const t = (mappings: Mapping[]): OsmetTable => ({
+      partitions: [{ startOffset: 0, endOffset: 1 << 20, mappings }],
+      checksum: Buffer.alloc(32),
+      size: 1 << 20,
+    });
     expect(() => validateTable({ partitions: [], checksum: Buffer.alloc(32), size: 0 })).toThrow(/no partitions/);
     expect(() => validateTable(t([m(4096, 4096), m(0, 4096)]))).toThrow(/not sorted or overlap/);
     expect(() => validateTable(t([m(0, 8192), m(4096, 4096)]))).toThrow(/not sorted or overlap/);
@@ -141,12 +145,18 @@ describe.skipIf(needs({ tools: ['python3'] }))('against the reference codec', ()
       partitions: img.spec.partitions.map((p) => ({
         startOffset: p.start,
         endOffset: p.end,
-        mappings: p.mappings.map((x) => ({ extent: { logical: x.logical, physical: x.physical, length: x.length }, object: Buffer.from(x.object, 'hex') })),
+        mappings: p.mappings.map((x) => ({
+          extent: { logical: x.logical, physical: x.physical, length: x.length },
+          object: Buffer.from(x.object, 'hex'),
+        })),
       })),
       checksum: Buffer.from(img.sha256, 'hex'),
       size: 4 << 20,
     };
-    const head = encodeTable(encodeHeader(new Encoder(), { appVersion: '0.1.0', sectorSize: 4096, osDescription: 'Fedora CoreOS 40', osArchitecture: 'aarch64' }), table).finish();
+    const head = encodeTable(
+      encodeHeader(new Encoder(), { appVersion: '0.1.0', sectorSize: 4096, osDescription: 'Fedora CoreOS 40', osArchitecture: 'aarch64' }),
+      table,
+    ).finish();
     // The packed stream: the image without the mapped extents, xz with CRC64.
     const image = readFileSync(img.image);
     const parts: Buffer[] = [];
@@ -164,7 +174,13 @@ describe.skipIf(needs({ tools: ['python3'] }))('against the reference codec', ()
     writeFileSync(osmet, Buffer.concat([head, packed]));
     const out = join(dir, 'ours.raw');
     const decoded = refDecode(osmet, img.repo, out);
-    expect(decoded.header).toEqual({ version: 1, app_version: '0.1.0', sector_size: 4096, description: 'Fedora CoreOS 40', architecture: 'aarch64' });
+    expect(decoded.header).toEqual({
+      version: 1,
+      app_version: '0.1.0',
+      sector_size: 4096,
+      description: 'Fedora CoreOS 40',
+      architecture: 'aarch64',
+    });
     expect(decoded.checksum).toBe(img.sha256);
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(img.sha256);
     expect(await unpackOurs(osmet, img.repo)).toBe(img.sha256);

@@ -53,7 +53,11 @@ describe('ISO 9660 records from a damaged image', () => {
     const dir = tmpDir();
     const path = join(dir, 'long.iso');
     writeFileSync(path, iso);
-    for (const args of [['dev', 'show', 'iso', path], ['iso', 'kargs', 'show', path], ['iso', 'ignition', 'show', path]]) {
+    for (const args of [
+      ['dev', 'show', 'iso', path],
+      ['iso', 'kargs', 'show', path],
+      ['iso', 'ignition', 'show', path],
+    ]) {
       const r = await runCli(args);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^Error: /);

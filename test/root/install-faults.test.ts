@@ -4,7 +4,18 @@
 // refused before anything is written; a kept partition gets its device node.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename } from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,7 +127,9 @@ describe.skipIf(skip)('install faults on loop devices', () => {
 
     const free = sh('losetup', ['-f']).trim();
     const u = await runCli(['install', ...signed(), free]);
-    expect(u.stderr).toBe(`Error: getting sector size of ${free}\n\nCaused by:\n    ${free} has no medium (size 0; an unattached loop device?)\n`);
+    expect(u.stderr).toBe(
+      `Error: getting sector size of ${free}\n\nCaused by:\n    ${free} has no medium (size 0; an unattached loop device?)\n`,
+    );
     for (const r of [part, c, d, u]) expect(r.status).toBe(1);
   });
 

@@ -4,7 +4,18 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, readFileSync, readdirSync, statSync, writeFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+  closeSync,
+  openSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
@@ -86,7 +97,19 @@ describe.skipIf(skip)('install on loop devices', () => {
     const dataStart = 48 << 20;
     const { file, loop } = makeDisk('main.img', 64, (f) => sh('sgdisk', ['-n5:98304:+8M', '-c5:data', f]));
     const dataSha = fileSha256(file, dataStart, dataStart + (8 << 20));
-    const res = await runCli(['install', ...signed(), '-i', ignitionFile, '--append-karg', 'nestos.test=1', '--delete-karg', 'rhgb', '--save-partlabel', 'da*', loop]);
+    const res = await runCli([
+      'install',
+      ...signed(),
+      '-i',
+      ignitionFile,
+      '--append-karg',
+      'nestos.test=1',
+      '--delete-karg',
+      'rhgb',
+      '--save-partlabel',
+      'da*',
+      loop,
+    ]);
     expect(res.stderr).toContain('Install complete.');
     expect(res.status).toBe(0);
     expect(res.stderr).toContain(`Copying image from ${image.xz}`);
@@ -96,7 +119,13 @@ describe.skipIf(skip)('install on loop devices', () => {
 
     expect(sh('sgdisk', ['-v', loop])).toContain('No problems found');
     const gpt = (await readGpt(bufferReader(readFileSync(file)))) as Gpt;
-    expect(gpt.entries.map((e) => [e.index, e.name])).toEqual([[1, 'BIOS-BOOT'], [2, 'EFI-SYSTEM'], [3, 'boot'], [4, 'root'], [5, 'data']]);
+    expect(gpt.entries.map((e) => [e.index, e.name])).toEqual([
+      [1, 'BIOS-BOOT'],
+      [2, 'EFI-SYSTEM'],
+      [3, 'boot'],
+      [4, 'root'],
+      [5, 'data'],
+    ]);
     expect(gpt.entries[4]?.firstLba).toBe(98304);
     expect(fileSha256(file, dataStart, dataStart + (8 << 20))).toBe(dataSha);
     const root = image.partition('root');
@@ -105,7 +134,9 @@ describe.skipIf(skip)('install on loop devices', () => {
     const esp = image.partition('EFI-SYSTEM');
     expect(fileSha256(file, 1 << 20, esp.end)).toBe(image.sha256(1 << 20, esp.end));
 
-    const boot = readdirSync('/dev').map((n) => `/dev/${n}`).find((p) => p === `${loop}p3`);
+    const boot = readdirSync('/dev')
+      .map((n) => `/dev/${n}`)
+      .find((p) => p === `${loop}p3`);
     expect(boot).toBe(`${loop}p3`);
     const m = mountRo(`${loop}p3`);
     try {
@@ -132,7 +163,24 @@ describe.skipIf(skip)('install on loop devices', () => {
     const hash = `sha256-${createHash('sha256').update(ignition).digest('hex')}`;
     let res;
     try {
-      res = await runCli(['install', ...signed(), '-I', `${server.url}config.ign`, '--ignition-hash', hash, '--console', 'ttyS0,115200', '--platform', 'qemu', '--firstboot-args', 'ip=dhcp', '-n', '--network-dir', netDir, file]);
+      res = await runCli([
+        'install',
+        ...signed(),
+        '-I',
+        `${server.url}config.ign`,
+        '--ignition-hash',
+        hash,
+        '--console',
+        'ttyS0,115200',
+        '--platform',
+        'qemu',
+        '--firstboot-args',
+        'ip=dhcp',
+        '-n',
+        '--network-dir',
+        netDir,
+        file,
+      ]);
     } finally {
       await server.close();
     }
@@ -148,7 +196,9 @@ describe.skipIf(skip)('install on loop devices', () => {
     try {
       expect(readFileSync(join(m, 'ignition', 'config.ign'), 'utf8')).toBe(ignition);
       const entry = readFileSync(join(m, 'loader', 'entries', 'ostree-1-nestos.conf'), 'utf8');
-      expect(entry).toContain('options root=UUID=0000 rw rhgb quiet ignition.platform.id=qemu $ignition_firstboot console=ttyS0,115200n8\n');
+      expect(entry).toContain(
+        'options root=UUID=0000 rw rhgb quiet ignition.platform.id=qemu $ignition_firstboot console=ttyS0,115200n8\n',
+      );
       expect(readFileSync(join(m, 'grub2', 'grub.cfg'), 'utf8')).toBe(
         'set timeout=1\n# CONSOLE-SETTINGS-START\nserial --unit=0 --speed=115200 --word=8 --parity=no\nterminal_input serial\nterminal_output serial\n# CONSOLE-SETTINGS-END\nblscfg\n',
       );
@@ -177,7 +227,19 @@ describe.skipIf(skip)('install on loop devices', () => {
         writeFileSync(join(netDir, 'eth0.nmconnection'), '[connection]\nid=eth0\n', { mode: 0o600 });
         const { loop } = makeDisk(`nestos-${who}.img`, 48);
         const res = await runCli(
-          ['install', '-f', nestos.xz, '--signing-key', nestos.key.publicKeyFile, '--platform', 'qemu', '-n', '--network-dir', netDir, loop],
+          [
+            'install',
+            '-f',
+            nestos.xz,
+            '--signing-key',
+            nestos.key.publicKeyFile,
+            '--platform',
+            'qemu',
+            '-n',
+            '--network-dir',
+            netDir,
+            loop,
+          ],
           as,
         );
         expect(res.stderr).toContain('Install complete.');
@@ -272,7 +334,11 @@ describe.skipIf(skip)('install on loop devices', () => {
     expect(bad.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
     const gpt = await readGpt(bufferReader(readFileSync(file)));
     expect(gpt?.entries ?? []).toEqual([]);
-    expect(readFileSync(file).subarray(0, 1 << 20).equals(readFileSync(image.raw).subarray(0, 1 << 20))).toBe(false);
+    expect(
+      readFileSync(file)
+        .subarray(0, 1 << 20)
+        .equals(readFileSync(image.raw).subarray(0, 1 << 20)),
+    ).toBe(false);
   });
 
   it('refuses an image that would overwrite a saved partition, before writing', async () => {
@@ -297,7 +363,18 @@ describe.skipIf(skip)('install on loop devices', () => {
     expect(reset.entries.map((e) => [e.index, e.name, e.firstLba])).toEqual([[7, 'keep', 40960]]);
     expect(sh('sgdisk', ['-v', loop])).toContain('No problems found');
 
-    const kept = await runCli(['install', '--insecure', '-f', fixtureImage, '-i', ignitionFile, '--save-partindex', '7', '--preserve-on-error', loop]);
+    const kept = await runCli([
+      'install',
+      '--insecure',
+      '-f',
+      fixtureImage,
+      '-i',
+      ignitionFile,
+      '--save-partindex',
+      '7',
+      '--preserve-on-error',
+      loop,
+    ]);
     expect(kept.status).toBe(1);
     expect(kept.stderr).toContain('Preserving partition table as requested');
     const stash = /Storing saved partition entries to (\S+)/.exec(kept.stderr)?.[1] ?? '';

@@ -8,7 +8,19 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
@@ -101,13 +113,22 @@ describe.skipIf(skip)('osmet on loop devices', () => {
     // The objects are 60% of the disk; packed, the file is a small fraction of what was left out.
     expect(data.length).toBeLessThan(disk.size - disk.objectBytes);
     const d = new Decoder(data);
-    expect(decodeHeader(d)).toEqual({ version: 1, appVersion: expect.any(String), sectorSize: 512, osDescription: DESCRIPTION, osArchitecture: arch });
+    expect(decodeHeader(d)).toEqual({
+      version: 1,
+      appVersion: expect.any(String),
+      sectorSize: 512,
+      osDescription: DESCRIPTION,
+      osArchitecture: arch,
+    });
     const table = decodeTable(d);
     expect(table.size).toBe(disk.size);
     expect(table.checksum.toString('hex')).toBe(disk.sha256);
     const boot = disk.partition('boot');
     const root = disk.partition('root');
-    expect(table.partitions.map((p) => [p.startOffset, p.endOffset])).toEqual([[boot.start, boot.end], [root.start, root.end]]);
+    expect(table.partitions.map((p) => [p.startOffset, p.endOffset])).toEqual([
+      [boot.start, boot.end],
+      [root.start, root.end],
+    ]);
     // The kernel and initramfs on boot are mapped to their objects.
     expect(table.partitions[0]?.mappings.reduce((n, m) => n + m.extent.length, 0)).toBeGreaterThanOrEqual(900_001 + 2 * (1 << 20));
     expect(table.partitions[1]?.mappings.reduce((n, m) => n + m.extent.length, 0)).toBeGreaterThanOrEqual(disk.objectBytes);
@@ -166,7 +187,11 @@ describe.skipIf(skip)('osmet on loop devices', () => {
     const m = mountRo(`${t.loop}p3`);
     expect(readFileSync(join(m, 'ignition', 'config.ign'), 'utf8')).toBe(ignition);
     expect(sha256(readFileSync(join(m, 'ostree', 'nestos-5f0e9a', 'vmlinuz')))).toBe(
-      sha256(readFileSync(join(repo, '..', '..', 'ostree', 'repo', 'objects', ...objectOf(readFileSync(join(m, 'ostree', 'nestos-5f0e9a', 'vmlinuz')))))),
+      sha256(
+        readFileSync(
+          join(repo, '..', '..', 'ostree', 'repo', 'objects', ...objectOf(readFileSync(join(m, 'ostree', 'nestos-5f0e9a', 'vmlinuz')))),
+        ),
+      ),
     );
     sh('umount', [m]);
     mounts.splice(mounts.indexOf(m), 1);
@@ -210,7 +235,9 @@ describe.skipIf(skip)('osmet on loop devices', () => {
     mkdirSync(d);
     writeFileSync(join(d, 'nestos.osmet'), osmet);
     const t = target(`${name}.img`);
-    const r = await runCli(['install', t.loop, '-i', ignitionFile], { env: { NESTOS_INSTALLER_OSMET_DIR: d, NESTOS_INSTALLER_OSTREE_REPO: repoDir } });
+    const r = await runCli(['install', t.loop, '-i', ignitionFile], {
+      env: { NESTOS_INSTALLER_OSMET_DIR: d, NESTOS_INSTALLER_OSTREE_REPO: repoDir },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(expected);
     expect(r.stderr).toContain('Error: install failed');
@@ -261,7 +288,18 @@ describe.skipIf(skip)('osmet on loop devices', () => {
 
   it('pack osmet refuses a wrong --checksum and writes no file', async () => {
     const out = join(dir, 'wrong.osmet');
-    const r = await runCli(['pack', 'osmet', '--fast', '--output', out, '--checksum', '0'.repeat(64), '--description', DESCRIPTION, source]);
+    const r = await runCli([
+      'pack',
+      'osmet',
+      '--fast',
+      '--output',
+      out,
+      '--checksum',
+      '0'.repeat(64),
+      '--description',
+      DESCRIPTION,
+      source,
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`expected checksum ${'0'.repeat(64)} but device has ${disk.sha256}`);
     expect(readdirSync(dir).filter((n) => n.includes('wrong') || n.startsWith('.nestos-installer-temp-'))).toEqual([]);

@@ -13,7 +13,10 @@ import { buildSyntheticImage, refEncode } from '../helpers/osmet.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 function headerOnly(path: string, arch: string, sector: number, description = `${arch} ${sector}`): void {
-  writeFileSync(path, encodeHeader(new Encoder(), { appVersion: '0.20.0', sectorSize: sector, osDescription: description, osArchitecture: arch }).finish());
+  writeFileSync(
+    path,
+    encodeHeader(new Encoder(), { appVersion: '0.20.0', sectorSize: sector, osDescription: description, osArchitecture: arch }).finish(),
+  );
 }
 
 describe('findOsmet', () => {
@@ -62,7 +65,11 @@ describe.skipIf(needs({ tools: ['python3'] }))('install source selection', () =>
     expect(r.stderr).not.toMatch(/signature/i);
     expect(r.status).toBe(0);
     const written = readFileSync(t);
-    expect(createHash('sha256').update(written.subarray(0, 4 << 20)).digest('hex')).toBe(img.sha256);
+    expect(
+      createHash('sha256')
+        .update(written.subarray(0, 4 << 20))
+        .digest('hex'),
+    ).toBe(img.sha256);
     // Past the image: untouched, but for the empty backup GPT of the hold-back table at the very end.
     expect(written.subarray(4 << 20, (6 << 20) - 64 * 1024).equals(Buffer.alloc((2 << 20) - 64 * 1024, 0xa5))).toBe(true);
   });
@@ -94,11 +101,17 @@ describe.skipIf(needs({ tools: ['python3'] }))('install source selection', () =>
     mkdirSync(bad);
     copyFileSync(join(osmetDir, 'nestos-22.03-metal.x86_64.osmet'), join(bad, 'x.osmet'));
     const t = target('t4');
-    const r = await runCli(['install', '--architecture', 'x86_64', t], { env: { ...env, NESTOS_INSTALLER_OSMET_DIR: bad, NESTOS_INSTALLER_OSTREE_REPO: join(dir, 'empty-repo') } });
+    const r = await runCli(['install', '--architecture', 'x86_64', t], {
+      env: { ...env, NESTOS_INSTALLER_OSMET_DIR: bad, NESTOS_INSTALLER_OSTREE_REPO: join(dir, 'empty-repo') },
+    });
     expect(r.stderr).toContain('Error: install failed');
     expect(r.stderr).toMatch(/opening .*empty-repo\/objects\/.*\.file\n/);
     expect(r.status).toBe(1);
     // The first MiB was never committed: no image bytes there.
-    expect(readFileSync(t).subarray(0, 1 << 20).equals(readFileSync(img.image).subarray(0, 1 << 20))).toBe(false);
+    expect(
+      readFileSync(t)
+        .subarray(0, 1 << 20)
+        .equals(readFileSync(img.image).subarray(0, 1 << 20)),
+    ).toBe(false);
   });
 });

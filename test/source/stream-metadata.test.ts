@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  buildStreamUrl,
-  findArtifacts,
-  formatStreamTable,
-  listFormats,
-  parseStreamMetadata,
-} from '../../src/source/stream-metadata.js';
+import { buildStreamUrl, findArtifacts, formatStreamTable, listFormats, parseStreamMetadata } from '../../src/source/stream-metadata.js';
 import { errorChain } from '../../src/util/errors.js';
 import { fixture, ROOT } from '../helpers/tmp.js';
 
@@ -95,7 +89,7 @@ describe('listFormats and formatStreamTable', () => {
 
   it('compares bytes, not UTF-16 units or locale order', () => {
     const meta = parseStreamMetadata(
-      JSON.stringify({ architectures: { b: { artifacts: { p: { formats: { Z: {}, a: {}, 'é': {}, '\u{1F600}': {}, '\uFF5E': {} } } } } } }),
+      JSON.stringify({ architectures: { b: { artifacts: { p: { formats: { Z: {}, a: {}, é: {}, '\u{1F600}': {}, '\uFF5E': {} } } } } } }),
     );
     expect(listFormats(meta).map((r) => r[2])).toEqual(['Z', 'a', 'é', '\uFF5E', '\u{1F600}']);
   });

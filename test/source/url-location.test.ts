@@ -30,7 +30,10 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-async function withServer<T>(opts: ServeOptions, fn: (url: string, requests: { path: string; range?: string; ifRange?: string }[]) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  opts: ServeOptions,
+  fn: (url: string, requests: { path: string; range?: string; ifRange?: string }[]) => Promise<T>,
+): Promise<T> {
   const server = await serveDir(dir, opts);
   try {
     return await fn(server.url, server.requests);

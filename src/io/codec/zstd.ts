@@ -5,15 +5,7 @@
 // Decoding: zstd-napi's DCtx, driven synchronously into 1 MiB chunks.
 
 import { ZSTD_EOF, ZSTD_MAGIC, isZstdMagic } from '../compression.js';
-import {
-  ChunkedOutput,
-  MemberBounds,
-  memberLength,
-  need,
-  type DecodeOutput,
-  type Framer,
-  type MemberDecoder,
-} from './member-decoder.js';
+import { ChunkedOutput, MemberBounds, memberLength, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 
 /** zstd frames (and skippable frames) while the next 4 bytes start one. */
 export function* zstdFramer(): Framer {
