@@ -6,7 +6,7 @@ import { compareUtf8, sortUtf8 } from '../util/bytes.js';
 import { CliError, withContext } from '../util/errors.js';
 import type { GlobPattern } from '../util/glob.js';
 import { sniffCompression } from '../io/compression.js';
-import { decodeMember, xzCompress } from '../io/codecs.js';
+import { DecodedTooLargeError, decodeMember, xzCompress } from '../io/codecs.js';
 import { readNewcArchive, writeNewc } from './newc.js';
 
 /**
@@ -17,14 +17,6 @@ export const MAX_CONFIG_DECODED = 256 * 1024 * 1024;
 
 /** Default bound on what one initrd may decode to. */
 export const MAX_DECODED = 2 ** 31;
-
-/** A member that decodes to more than the caller's bound (a decompression bomb). */
-export class DecodedTooLargeError extends Error {
-  override name = 'DecodedTooLargeError';
-  constructor(limit: number) {
-    super(`compressed data decodes to more than ${limit} bytes`);
-  }
-}
 
 export class Initrd {
   private readonly members: Map<string, Buffer>;
@@ -54,11 +46,11 @@ export class Initrd {
         pos = readNewcArchive(data, pos, keep, onFile);
       } else {
         // The bound covers all members together: many small bombs are one big one.
-        const member = await withContext('reading CPIO entry', async () => {
-          const m = await decodeMember(data, pos);
-          if (decoded + m.decoded.length > maxDecoded) throw new DecodedTooLargeError(maxDecoded);
-          return m;
-        });
+        const member = await withContext('reading CPIO entry', () =>
+          decodeMember(data, pos, maxDecoded - decoded).catch((err: unknown) => {
+            throw err instanceof DecodedTooLargeError ? new DecodedTooLargeError(maxDecoded) : err;
+          }),
+        );
         decoded += member.decoded.length;
         const end = readNewcArchive(member.decoded, 0, keep, onFile);
         if (member.decoded.subarray(end).some((b) => b !== 0)) {

@@ -4,21 +4,24 @@
 //   openMemberDecoder(kind, out, o)   a streaming MemberDecoder (codec/member-decoder.ts) for one
 //                                     gzip member, one xz stream or consecutive zstd frames;
 //                                     o.parallel: multi-block xz on worker threads
-//   decodeMember(data, offset)        concatenated mode over a Buffer: decode ONE member starting
-//                                     at offset → { kind, decoded, consumed } (initrd reading)
+//   decodeMember(data, offset, limit) concatenated mode over a Buffer: decode ONE member starting
+//                                     at offset → { kind, decoded, consumed } (initrd reading);
+//                                     DecodedTooLargeError past `limit` decoded bytes
 //   xzCompress(buf)                   xz, preset 9, CRC32, single-threaded (SPEC 4.5.1)
 //
 // Each codec lives in codec/<name>.ts with its framing (where a member ends)
 // beside its decoder, and is imported only when a member of its kind shows up.
 
 import { sniffCompression, type Codec } from './compression.js';
-import type { DecodeOutput, MemberDecoder } from './codec/member-decoder.js';
+import { BoundedCollector, type DecodeOutput, type MemberDecoder } from './codec/member-decoder.js';
 import type { ParallelXzOptions } from './codec/parallel-xz.js';
 
 export interface OpenOptions {
   /** xz: decode multi-block streams on worker threads (codec/parallel-xz.ts); false: on this thread. */
   parallel?: ParallelXzOptions | false;
 }
+
+export { DecodedTooLargeError } from './codec/member-decoder.js';
 
 /** A streaming decoder for one member of `kind`, writing to `out`. */
 export async function openMemberDecoder(kind: Codec, out: DecodeOutput, opts: OpenOptions = {}): Promise<MemberDecoder> {
@@ -42,19 +45,24 @@ export interface DecodedMember {
   consumed: number;
 }
 
-/** Decode the compressed member starting at `offset` (concatenated mode: trailing data is returned to the caller). */
-export async function decodeMember(data: Buffer, offset: number): Promise<DecodedMember> {
+/**
+ * Decode the compressed member starting at `offset` (concatenated mode:
+ * trailing data is returned to the caller), with the streaming decoder, so
+ * that a member decoding to more than `limit` bytes fails as soon as it
+ * passes the limit (DecodedTooLargeError) instead of first filling memory.
+ */
+export async function decodeMember(data: Buffer, offset: number, limit: number): Promise<DecodedMember> {
   const input = data.subarray(offset);
   const kind = sniffCompression(input.subarray(0, 6));
-  switch (kind) {
-    case 'gzip':
-      return { kind, ...(await import('./codec/gzip.js')).decodeGzipMember(input) };
-    case 'xz':
-      return { kind, ...(await (await import('./codec/xz.js')).decodeXzMember(input)) };
-    case 'zstd':
-      return { kind, ...(await (await import('./codec/zstd.js')).decodeZstdMember(input)) };
-    case 'none':
-      throw new Error('not a compressed member');
+  if (kind === 'none') throw new Error('not a compressed member');
+  const out = new BoundedCollector(limit);
+  const decoder = await openMemberDecoder(kind, out);
+  try {
+    let trailing = await decoder.write(input);
+    if (!decoder.done) trailing = await decoder.end();
+    return { kind, decoded: out.result(), consumed: input.length - trailing };
+  } finally {
+    decoder.close();
   }
 }
 

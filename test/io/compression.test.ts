@@ -5,13 +5,16 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMember, xzCompress } from '../../src/io/codecs.js';
+import { DecodedTooLargeError, decodeMember, xzCompress } from '../../src/io/codecs.js';
 import { sniffCompression } from '../../src/io/compression.js';
 import { createStrictDecoder } from '../../src/io/strict-decoder.js';
 import { needs } from '../helpers/env.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, fixture } from '../helpers/tmp.js';
+
+/** Bound on one decoded member in these tests. */
+const LIMIT = 1 << 20;
 
 const ONE_MIB_ZEROS_SHA256 = createHash('sha256')
   .update(Buffer.alloc(1 << 20))
@@ -113,7 +116,7 @@ describe('strict streaming decoder', () => {
     const header = Buffer.from([0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3]);
     const data = Buffer.concat([header, Buffer.from([3, 0, 1, 2, 3]), Buffer.from('name\0comment\0'), Buffer.alloc(2), body.subarray(10)]);
     expect((await strict(data, 2)).out.toString()).toBe('payload');
-    expect((await decodeMember(data, 0)).decoded.toString()).toBe('payload');
+    expect((await decodeMember(data, 0, LIMIT)).decoded.toString()).toBe('payload');
   });
 
   it.skipIf(needs({ tools: ['zstd', 'xz'] }))('zstd: several frames and a skippable frame decode as one member', async () => {
@@ -140,19 +143,64 @@ describe('decodeMember (concatenated mode)', () => {
     const gz = gzipSync(Buffer.from('first'));
     const x = await xzCompress(Buffer.from('second'));
     const data = Buffer.concat([Buffer.from('pre'), gz, x, Buffer.from('rest')]);
-    const a = await decodeMember(data, 3);
+    const a = await decodeMember(data, 3, LIMIT);
     expect(a).toMatchObject({ kind: 'gzip', consumed: gz.length });
     expect(a.decoded.toString()).toBe('first');
-    const b = await decodeMember(data, 3 + gz.length);
+    const b = await decodeMember(data, 3 + gz.length, LIMIT);
     expect(b).toMatchObject({ kind: 'xz', consumed: x.length });
     expect(b.decoded.toString()).toBe('second');
   });
 
   it.skipIf(needs({ tools: ['zstd'] }))('zstd frames stop where no frame magic follows', async () => {
     const z = Buffer.concat([zstd(Buffer.from('a')), zstd(Buffer.from('b'))]);
-    const m = await decodeMember(Buffer.concat([z, Buffer.from('0707')]), 0);
+    const m = await decodeMember(Buffer.concat([z, Buffer.from('0707')]), 0, LIMIT);
     expect(m.consumed).toBe(z.length);
     expect(m.decoded.toString()).toBe('ab');
+  });
+});
+
+/**
+ * A zstd frame of RLE blocks (128 KiB of 'A' from 4 bytes each, no content
+ * size in the header) that decodes to `gib` GiB: a decompression bomb.
+ */
+function zstdRleBomb(gib: number): Buffer {
+  const blocks = (gib * 2 ** 30) / 2 ** 17;
+  const frame = Buffer.alloc(6 + blocks * 4);
+  frame.writeUInt32LE(0xfd2fb528, 0);
+  frame[4] = 0x00; // no content size, not single-segment: a window descriptor follows
+  frame[5] = 7 << 3; // window 2^(10+7) = 128 KiB
+  for (let b = 0; b < blocks; b++) {
+    const last = b === blocks - 1 ? 1 : 0;
+    const header = 2 ** 17 * 8 + (1 << 1) + last; // size << 3 | RLE << 1 | last
+    frame.writeUIntLE(header, 6 + b * 4, 3);
+    frame[6 + b * 4 + 3] = 0x41;
+  }
+  return frame;
+}
+
+describe('decodeMember bounds what one member decodes to (FINDINGS 9)', () => {
+  it('a zstd member claiming 8 GiB fails at the bound, before decoding the rest', async () => {
+    const bomb = zstdRleBomb(8);
+    expect(bomb.length).toBeLessThan(300 << 10);
+    const err = await decodeMember(bomb, 0, 256 << 20).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DecodedTooLargeError);
+    expect((err as Error).message).toBe(`compressed data decodes to more than ${256 << 20} bytes`);
+  });
+
+  it('the same member within its bound decodes whole', async () => {
+    const small = zstdRleBomb(1 / 64); // 16 MiB
+    const m = await decodeMember(small, 0, 16 << 20);
+    expect(m.decoded.length).toBe(16 << 20);
+    expect(m.decoded.every((b) => b === 0x41)).toBe(true);
+    await expect(decodeMember(small, 0, (16 << 20) - 1)).rejects.toThrow(DecodedTooLargeError);
+  });
+
+  it.skipIf(needs({ tools: ['xz', 'zstd'] }))('every codec stops at the bound', async () => {
+    const data = Buffer.alloc(8 << 20, 0x5a);
+    for (const member of [gzipSync(data), xz(data, ['-0', '--block-size=1MiB']), xz(data, ['-0']), zstd(data)]) {
+      await expect(decodeMember(member, 0, LIMIT)).rejects.toThrow(`compressed data decodes to more than ${LIMIT} bytes`);
+      expect((await decodeMember(member, 0, data.length)).decoded.equals(data)).toBe(true);
+    }
   });
 });
 

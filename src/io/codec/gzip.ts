@@ -6,10 +6,10 @@
 // ISIZE) is checked here.
 
 import { Transform } from 'node:stream';
-import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw } from 'node:zlib';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { GZIP_EOF, GZIP_MAGIC } from '../compression.js';
-import { FrameScanner, memberLength, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
+import { FrameScanner, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 
 const TRAILER_SIZE = 8;
 
@@ -148,17 +148,4 @@ class GzipDecoder implements MemberDecoder {
 
 export async function openGzipDecoder(out: DecodeOutput): Promise<MemberDecoder> {
   return new GzipDecoder(out);
-}
-
-/** Concatenated mode: one gzip member at the start of `input`. */
-export function decodeGzipMember(input: Buffer): { decoded: Buffer; consumed: number } {
-  const start = memberLength(gzipHeaderFramer(), input, GZIP_EOF);
-  // `info: true` returns the engine too; its bytesWritten counts the input consumed.
-  const result = inflateRawSync(input.subarray(start), {
-    info: true,
-    chunkSize: DECOMPRESS_CHUNK_SIZE,
-  } as object) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-  const end = start + result.engine.bytesWritten;
-  checkGzipTrailer(input.subarray(end, end + TRAILER_SIZE), crc32(result.buffer), result.buffer.length);
-  return { decoded: result.buffer, consumed: end + TRAILER_SIZE };
 }

@@ -208,4 +208,66 @@ export class ChunkedOutput {
     this.outOff = 0;
     await this.target.emit(full);
   }
+
+  /**
+   * Run a synchronous codec over `input` into our chunks, handing each full
+   * chunk on (and waiting for the reader) before the codec goes on: memory
+   * stays bounded however much one input decodes to. With `toEnd`, keep
+   * calling the codec without input until it says its data ended. Returns
+   * true once the codec said so.
+   */
+  async drain(input: Buffer, step: CodecStep, toEnd = false): Promise<boolean> {
+    let src = input;
+    for (;;) {
+      const r = step(src, this.out, this.outOff);
+      this.outOff += r.produced;
+      src = src.subarray(r.consumed);
+      if (r.ended) {
+        await this.flush();
+        return true;
+      }
+      if (this.full) {
+        // Output space ran out: the codec may hold more, even for no new input.
+        await this.flush();
+        continue;
+      }
+      if (src.length === 0 && !toEnd) return false;
+    }
+  }
+}
+
+/** One call into a synchronous codec: input, and output space from out[outOff]. */
+export type CodecStep = (input: Buffer, out: Buffer, outOff: number) => { produced: number; consumed: number; ended: boolean };
+
+/** A member that decodes to more than the caller's bound (a decompression bomb). */
+export class DecodedTooLargeError extends Error {
+  override name = 'DecodedTooLargeError';
+  constructor(limit: number) {
+    super(`compressed data decodes to more than ${limit} bytes`);
+  }
+}
+
+/**
+ * Decoded bytes kept in memory, failing as soon as they pass `limit`: a
+ * decompression bomb costs at most the limit plus one chunk, whatever it
+ * claims to decode to.
+ */
+export class BoundedCollector implements DecodeOutput {
+  private chunks: Buffer[] = [];
+  private length = 0;
+
+  constructor(private readonly limit: number) {}
+
+  async emit(chunk: Buffer): Promise<void> {
+    this.length += chunk.length;
+    if (this.length > this.limit) throw new DecodedTooLargeError(this.limit);
+    this.chunks.push(chunk);
+  }
+
+  /** Everything collected, in one buffer of its own (the chunks are 1 MiB each, however little they hold). */
+  result(): Buffer {
+    const all = Buffer.concat(this.chunks, this.length);
+    this.chunks = [];
+    return all;
+  }
 }

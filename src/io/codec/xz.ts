@@ -9,12 +9,10 @@
 // time of `xz -dc` on large images), and output is produced only as fast as
 // it is read, so memory stays bounded on highly compressible data.
 
-import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { XZ_EOF, XZ_FOOTER_MAGIC, XZ_MAGIC } from '../compression.js';
 import {
   ChunkedOutput,
   MemberBounds,
-  memberLength,
   need,
   type DecodeOutput,
   type FrameRequest,
@@ -220,34 +218,18 @@ export async function openXzCodec(): Promise<XzCodec> {
  * Run `input` through liblzma into `sink`; with `finish`, to the end of the
  * stream. Returns true at the stream end.
  */
-export async function xzCode(codec: XzCodec, input: Buffer, finish: boolean, sink: ChunkedOutput): Promise<boolean> {
-  let inOff = 0;
-  let inLen = input.length;
-  for (;;) {
-    const space = sink.out.length - sink.outOff;
-    const [status, inAfter, outAfter] = codec.handle.codeSync(
-      finish ? codec.finish : codec.run,
-      input,
-      inOff,
-      inLen,
-      sink.out,
-      sink.outOff,
-    );
-    if (status !== codec.ok && status !== codec.streamEnd) throw codec.error(status);
-    sink.outOff += space - outAfter;
-    inOff += inLen - inAfter;
-    inLen = inAfter;
-    if (status === codec.streamEnd) {
-      await sink.flush();
-      return true;
-    }
-    if (sink.full) {
-      // Output space ran out: liblzma may hold more, even for no new input.
-      await sink.flush();
-      continue;
-    }
-    if (inLen === 0 && !finish) return false;
-  }
+export function xzCode(codec: XzCodec, input: Buffer, finish: boolean, sink: ChunkedOutput): Promise<boolean> {
+  const action = finish ? codec.finish : codec.run;
+  return sink.drain(
+    input,
+    (src, out, outOff) => {
+      const space = out.length - outOff;
+      const [status, inAfter, outAfter] = codec.handle.codeSync(action, src, 0, src.length, out, outOff);
+      if (status !== codec.ok && status !== codec.streamEnd) throw codec.error(status);
+      return { produced: space - outAfter, consumed: src.length - inAfter, ended: status === codec.streamEnd };
+    },
+    finish,
+  );
 }
 
 /** One xz stream, decoded on the calling thread. */
@@ -296,12 +278,4 @@ class XzDecoder implements MemberDecoder {
 
 export async function openXzDecoder(out: DecodeOutput): Promise<MemberDecoder> {
   return new XzDecoder(await openXzCodec(), out);
-}
-
-/** Concatenated mode: one xz stream at the start of `input`. */
-export async function decodeXzMember(input: Buffer): Promise<{ decoded: Buffer; consumed: number }> {
-  const length = memberLength(xzFramer(), input, XZ_EOF);
-  const { unxzAsync } = await import('node-liblzma');
-  const decoded = await unxzAsync(input.subarray(0, length), { chunkSize: DECOMPRESS_CHUNK_SIZE });
-  return { decoded, consumed: length };
 }

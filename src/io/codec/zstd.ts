@@ -5,7 +5,7 @@
 // Decoding: zstd-napi's DCtx, driven synchronously into 1 MiB chunks.
 
 import { ZSTD_EOF, ZSTD_MAGIC, isZstdMagic } from '../compression.js';
-import { ChunkedOutput, MemberBounds, memberLength, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
+import { ChunkedOutput, MemberBounds, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 
 /** zstd frames (and skippable frames) while the next 4 bytes start one. */
 export function* zstdFramer(): Framer {
@@ -79,18 +79,10 @@ class ZstdDecoder implements MemberDecoder {
   }
 
   private async decode(input: Buffer): Promise<void> {
-    let src = input;
-    for (;;) {
-      const [, produced, consumed] = this.dctx.decompressStream(this.sink.space, src);
-      this.sink.outOff += produced;
-      src = src.subarray(consumed);
-      if (this.sink.full) {
-        // Output space ran out: the decoder may hold more, even for no new input.
-        await this.sink.flush();
-        continue;
-      }
-      if (src.length === 0) return;
-    }
+    await this.sink.drain(input, (src, out, outOff) => {
+      const [, produced, consumed] = this.dctx.decompressStream(out.subarray(outOff), src);
+      return { produced, consumed, ended: false };
+    });
   }
 
   close(): void {
@@ -102,11 +94,4 @@ export async function openZstdDecoder(out: DecodeOutput): Promise<MemberDecoder>
   // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
   const mod = (await import('zstd-napi/binding.js')) as unknown as ZstdBinding & { default?: ZstdBinding };
   return new ZstdDecoder(new (mod.default ?? mod).DCtx(), out);
-}
-
-/** Concatenated mode: consecutive zstd frames at the start of `input`. */
-export async function decodeZstdMember(input: Buffer): Promise<{ decoded: Buffer; consumed: number }> {
-  const length = memberLength(zstdFramer(), input, ZSTD_EOF);
-  const { decompress } = await import('zstd-napi');
-  return { decoded: decompress(input.subarray(0, length)), consumed: length };
 }
