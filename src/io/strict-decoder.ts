@@ -9,8 +9,9 @@
 // (codec/parallel-xz.ts) unless the caller says otherwise. Output comes in chunks of at most 1 MiB and memory stays bounded
 // whatever the input size: the codec waits for our reader.
 
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
+import { AsyncTransform } from './async-transform.js';
 import { TRAILING_DATA, sniffCompression } from './compression.js';
 import { openMemberDecoder, type OpenOptions } from './codecs.js';
 import type { DecodeOutput, MemberDecoder } from './codec/member-decoder.js';
@@ -38,42 +39,21 @@ class Stored implements MemberDecoder {
   close(): void {}
 }
 
-class StrictDecoder extends Transform {
+class StrictDecoder extends AsyncTransform {
   private head: Buffer[] = [];
   private headLength = 0;
   private decoder: MemberDecoder | undefined;
-  private demand: (() => void) | undefined;
 
   constructor(private readonly opts: OpenOptions) {
-    super({ readableHighWaterMark: READ_AHEAD });
+    super(READ_AHEAD);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.handle(chunk).then(() => cb(), cb);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.finish().then(() => cb(), cb);
-  }
-
-  override _read(size: number): void {
-    const wake = this.demand;
-    this.demand = undefined;
-    wake?.();
-    super._read(size);
-  }
-
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+  protected override release(): void {
     this.decoder?.close();
-    cb(err);
   }
 
-  /** The codec's output: pushed on, waiting while our reader is full. */
-  private readonly output: DecodeOutput = {
-    emit: async (chunk) => {
-      if (!this.push(chunk)) await new Promise<void>((resolve) => (this.demand = resolve));
-    },
-  };
+  /** The codec's output: passed on, waiting while our reader is full. */
+  private readonly output: DecodeOutput = { emit: (chunk) => this.pass(chunk) };
 
   private async open(head: Buffer): Promise<MemberDecoder> {
     const kind = sniffCompression(head.subarray(0, SNIFF_LENGTH));
@@ -81,7 +61,7 @@ class StrictDecoder extends Transform {
     return this.decoder;
   }
 
-  private async handle(chunk: Buffer): Promise<void> {
+  protected async consume(chunk: Buffer): Promise<void> {
     let decoder = this.decoder;
     if (decoder === undefined) {
       this.head.push(chunk);
@@ -98,7 +78,7 @@ class StrictDecoder extends Transform {
     if ((await decoder.write(chunk)) > 0) throw new Error(TRAILING_DATA);
   }
 
-  private async finish(): Promise<void> {
+  protected async finish(): Promise<void> {
     const decoder = this.decoder ?? (await this.open(Buffer.concat(this.head)));
     if (this.head.length > 0) {
       const head = Buffer.concat(this.head);

@@ -16,7 +16,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { AsyncTransform } from '../io/async-transform.js';
 import { readFullyAt } from '../io/file-io.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { CliError, context } from '../util/errors.js';
@@ -50,51 +51,32 @@ export function unpackSteps(table: OsmetTable): Step[] {
   return steps;
 }
 
-class Unpacker extends Transform {
+class Unpacker extends AsyncTransform {
   private readonly steps: Step[];
   private next = 0;
   private position = 0;
   private readonly hash: Hash = createHash('sha256');
-  private demand: (() => void) | undefined;
   private object: { hex: string; handle: FileHandle } | undefined;
 
   constructor(
     private readonly table: OsmetTable,
     private readonly repo: string,
   ) {
-    super({ readableHighWaterMark: 4 * DECOMPRESS_CHUNK_SIZE });
+    super(4 * DECOMPRESS_CHUNK_SIZE);
     this.steps = unpackSteps(table);
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.consume(chunk).then(() => cb(), cb);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.finish().then(() => cb(), cb);
-  }
-
-  override _read(size: number): void {
-    const wake = this.demand;
-    this.demand = undefined;
-    wake?.();
-    super._read(size);
-  }
-
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    this.closeObject().then(
-      () => cb(err),
-      () => cb(err),
-    );
+  protected override release(): Promise<void> {
+    return this.closeObject();
   }
 
   private async output(buf: Buffer): Promise<void> {
     this.hash.update(buf);
     this.position += buf.length;
-    if (!this.push(buf)) await new Promise<void>((resolve) => (this.demand = resolve));
+    await this.pass(buf);
   }
 
-  private async consume(chunk: Buffer): Promise<void> {
+  protected async consume(chunk: Buffer): Promise<void> {
     let off = 0;
     for (;;) {
       await this.mappedHere();
@@ -142,7 +124,7 @@ class Unpacker extends Transform {
     }
   }
 
-  private async finish(): Promise<void> {
+  protected async finish(): Promise<void> {
     await this.mappedHere();
     await this.closeObject();
     if (this.next < this.steps.length) {
