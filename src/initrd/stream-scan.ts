@@ -5,19 +5,12 @@
 // kept members' bytes are held. For live initramfs images of any size
 // (`pxe customize`), where Initrd.fromBuffer would hold the whole archive.
 //
-// Member ends are found as the strict decoder finds them (io/codec/):
-// xz and zstd structurally, gzip by zlib stopping at the deflate end (its
-// bytesWritten counts the input it used), then the 8-byte trailer.
+// Members are decoded by the strict decoder's codecs (io/codec/), which also
+// find where each member ends; what follows goes back to the input.
 
-import { crc32, createInflateRaw } from 'node:zlib';
-import type { Transform } from 'node:stream';
-import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 import { CliError, ContextError } from '../util/errors.js';
-import { FrameScanner } from '../io/codec/member-decoder.js';
-import { checkGzipTrailer, gzipHeaderFramer } from '../io/codec/gzip.js';
-import { xzFramer } from '../io/codec/xz.js';
-import { zstdFramer } from '../io/codec/zstd.js';
-import { GZIP_EOF, XZ_EOF, ZSTD_EOF, sniffCompression } from '../io/compression.js';
+import { openMemberDecoder } from '../io/codecs.js';
+import { sniffCompression, type Codec } from '../io/compression.js';
 import type { NewcEntry } from './newc.js';
 import { NewcPushParser } from './newc-stream.js';
 
@@ -78,8 +71,7 @@ export async function scanInitrd(source: ChunkSource, keep: (name: string) => bo
       if (decoded.subarray(used).some((b) => b !== 0)) throw new CliError(GARBAGE);
     };
     try {
-      if (kind === 'gzip') await decodeGzip(source, sink);
-      else await decodeFramed(kind, source, sink);
+      await decodeOne(kind, source, sink);
     } catch (err) {
       if (err instanceof SinkFailure) throw err.error;
       throw new ContextError('reading CPIO entry', err);
@@ -100,176 +92,39 @@ async function feedRaw(source: ChunkSource, parser: NewcPushParser): Promise<voi
   }
 }
 
-function callSink(sink: (b: Buffer) => void, data: Buffer): void {
+/** Bytes past a member's end that a decoder may have held from earlier chunks (zstd's 4-byte lookahead). */
+const LOOKBACK = 16;
+
+/**
+ * One compressed member through the codec's streaming MemberDecoder
+ * (io/codecs.ts): its decoded bytes go to the sink as they come; the input
+ * after the member's end goes back to the source.
+ */
+async function decodeOne(kind: Codec, source: ChunkSource, sink: (b: Buffer) => void): Promise<void> {
+  const decoder = await openMemberDecoder(kind, {
+    emit: async (b) => {
+      try {
+        sink(b);
+      } catch (err) {
+        throw new SinkFailure(err);
+      }
+    },
+  });
   try {
-    sink(data);
-  } catch (err) {
-    throw new SinkFailure(err);
-  }
-}
-
-interface ZstdDCtx {
-  decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
-}
-
-/** A decoder for the bytes of one xz stream or zstd frame run. */
-interface FramedCodec {
-  write(input: Buffer): Promise<void>;
-  end(): Promise<void>;
-}
-
-async function zstdCodec(sink: (b: Buffer) => void): Promise<FramedCodec> {
-  type Binding = { DCtx: new () => ZstdDCtx };
-  // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
-  const mod = (await import('zstd-napi/binding.js')) as unknown as Binding & { default?: Binding };
-  const dctx = new (mod.default ?? mod).DCtx();
-  const out = Buffer.allocUnsafe(DECOMPRESS_CHUNK_SIZE);
-  const run = (input: Buffer): void => {
-    let src = input;
+    // The last bytes given before `chunk`, for trailing bytes the decoder held back.
+    let before = Buffer.alloc(0);
     for (;;) {
-      const [, produced, consumed] = dctx.decompressStream(out, src);
-      if (produced > 0) callSink(sink, out.subarray(0, produced));
-      src = src.subarray(consumed);
-      if (produced === out.length) continue; // the decoder may hold more output
-      if (src.length === 0) return;
-    }
-  };
-  return { write: async (input) => run(input), end: async () => run(Buffer.alloc(0)) };
-}
-
-/** Drive a Node Transform codec: writes wait for processing; its output goes to the sink. */
-function transformCodec(
-  stream: Transform,
-  onData: (b: Buffer) => void,
-): {
-  write(b: Buffer): Promise<void>;
-  end(): Promise<void>;
-  ended: Promise<void>;
-} {
-  let sinkError: SinkFailure | undefined;
-  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
-  failed.catch(() => undefined);
-  const ended = Promise.race([new Promise<void>((resolve) => stream.once('end', resolve)), failed]);
-  ended.catch(() => undefined);
-  stream.on('data', (b: Buffer) => {
-    if (sinkError !== undefined) return;
-    try {
-      onData(b);
-    } catch (err) {
-      sinkError = err instanceof SinkFailure ? err : new SinkFailure(err);
-      stream.destroy(new Error('initrd consumer failed'));
-    }
-  });
-  const check = (): void => {
-    if (sinkError !== undefined) throw sinkError;
-  };
-  return {
-    async write(b) {
-      const written = new Promise<void>((resolve, reject) => stream.write(b, (err) => (err ? reject(err) : resolve())));
-      try {
-        await Promise.race([written, failed]);
-      } catch (err) {
-        check();
-        throw err;
+      const chunk = (await source.next()) ?? Buffer.alloc(0);
+      const trailing = chunk.length === 0 ? await decoder.end() : await decoder.write(chunk);
+      if (trailing > chunk.length) {
+        source.unread(Buffer.concat([before.subarray(before.length - (trailing - chunk.length)), chunk]));
+      } else if (trailing > 0) {
+        source.unread(chunk.subarray(chunk.length - trailing));
       }
-      check();
-    },
-    async end() {
-      stream.end();
-      try {
-        await ended;
-      } catch (err) {
-        check();
-        throw err;
-      }
-      check();
-    },
-    ended,
-  };
-}
-
-async function xzCodec(sink: (b: Buffer) => void): Promise<FramedCodec> {
-  const lz = await import('node-liblzma');
-  const stream = lz.createUnxz({ chunkSize: DECOMPRESS_CHUNK_SIZE }) as unknown as Transform;
-  return transformCodec(stream, (b) => callSink(sink, b));
-}
-
-/** One xz stream or a run of zstd frames: the scanner finds the end, the codec sees only member bytes. */
-async function decodeFramed(kind: 'xz' | 'zstd', source: ChunkSource, sink: (b: Buffer) => void): Promise<void> {
-  const scanner = kind === 'xz' ? new FrameScanner(xzFramer(), XZ_EOF) : new FrameScanner(zstdFramer(), ZSTD_EOF);
-  const codec = kind === 'xz' ? await xzCodec(sink) : await zstdCodec(sink);
-  let held: Buffer = Buffer.alloc(0);
-  let forwarded = 0;
-  for (;;) {
-    const chunk = await source.next();
-    if (chunk === undefined) {
-      scanner.finish();
-    } else {
-      const used = scanner.feed(chunk);
-      source.unread(chunk.subarray(used));
-      held = held.length === 0 ? chunk.subarray(0, used) : Buffer.concat([held, chunk.subarray(0, used)]);
+      if (decoder.done || chunk.length === 0) return;
+      before = Buffer.from(Buffer.concat([before, chunk.subarray(-LOOKBACK)]).subarray(-LOOKBACK));
     }
-    const n = scanner.committed - forwarded;
-    if (n > 0) await codec.write(held.subarray(0, n));
-    held = held.subarray(n);
-    forwarded += n;
-    if (scanner.done) {
-      // Lookahead bytes past the member's end belong to what follows.
-      source.unread(held);
-      break;
-    }
+  } finally {
+    decoder.close();
   }
-  await codec.end();
-}
-
-async function readExact(source: ChunkSource, length: number, eofMessage: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let have = 0;
-  while (have < length) {
-    const chunk = await source.next();
-    if (chunk === undefined) throw new Error(eofMessage);
-    const take = Math.min(length - have, chunk.length);
-    parts.push(chunk.subarray(0, take));
-    source.unread(chunk.subarray(take));
-    have += take;
-  }
-  return Buffer.concat(parts);
-}
-
-/** One gzip member: header, deflate body until zlib stops, 8-byte trailer (CRC32, ISIZE). */
-async function decodeGzip(source: ChunkSource, sink: (b: Buffer) => void): Promise<void> {
-  const header = new FrameScanner(gzipHeaderFramer(), GZIP_EOF);
-  while (!header.done) {
-    const chunk = await source.next();
-    if (chunk === undefined) {
-      header.finish();
-      break;
-    }
-    source.unread(chunk.subarray(header.feed(chunk)));
-  }
-  let crc = 0;
-  let size = 0;
-  const stream = createInflateRaw({ chunkSize: DECOMPRESS_CHUNK_SIZE });
-  const codec = transformCodec(stream, (b) => {
-    crc = crc32(b, crc);
-    size += b.length;
-    callSink(sink, b);
-  });
-  let fed = 0;
-  for (;;) {
-    const chunk = await source.next();
-    if (chunk === undefined) {
-      await codec.end();
-      throw new Error(GZIP_EOF);
-    }
-    fed += chunk.length;
-    await codec.write(chunk);
-    const unused = fed - (stream as unknown as { bytesWritten: number }).bytesWritten;
-    if (unused > 0) {
-      await codec.ended;
-      source.unread(chunk.subarray(chunk.length - unused));
-      break;
-    }
-  }
-  checkGzipTrailer(await readExact(source, 8, GZIP_EOF), crc, size);
 }
