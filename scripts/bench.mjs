@@ -195,6 +195,11 @@ async function main() {
   sh(`truncate -s ${IMAGE_MIB + 64}M ${disk}`);
   const loop = sh(`losetup -f --show -P ${disk}`).trim();
   const out = path('out');
+  // The in-place rows edit copies made for this run: the cached ISOs stay pristine even when a run is interrupted.
+  const work = path('work');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work);
+  for (const iso of ['big.iso', 'small.iso']) sh(`cp --reflink=auto ${path(iso)} ${join(work, iso)}`);
   const cleanup = () => {
     try {
       execFileSync('losetup', ['-d', loop]);
@@ -202,6 +207,7 @@ async function main() {
       // already detached
     }
     rmSync(out, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
     rmSync(disk, { force: true });
   };
   process.on('SIGINT', () => {
@@ -274,9 +280,9 @@ async function main() {
     );
     await pair(
       '`iso ignition embed` in place, 1 GiB ISO',
-      `${node} iso ignition embed -f ${ign} ${path('big.iso')}`,
+      `${node} iso ignition embed -f ${ign} ${join(work, 'big.iso')}`,
       'same on the 1 MiB ISO',
-      `${node} iso ignition embed -f ${ign} ${path('small.iso')}`,
+      `${node} iso ignition embed -f ${ign} ${join(work, 'small.iso')}`,
       '≤ 2',
     );
     startupPairs('`nestos-installer --version`', ['--version'], '≤ 1.3');
