@@ -47,6 +47,13 @@ export interface Target {
   kind: TargetKind;
 }
 
+/** The sysfs directory of the block device with this device number (glibc's major()/minor()). */
+function sysfsBlockDir(rdev: number): string {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+  return `/sys/dev/block/${major}:${minor}`;
+}
+
 /**
  * SPEC 3.2 step 6 and E8: the destination must exist and be a block device
  * or an existing regular file (never created).
@@ -64,15 +71,14 @@ export async function inspectTarget(path: string): Promise<Target> {
   if (st.isBlockDevice()) {
     // An unattached loop device (or a drive without a medium) has size 0: say so
     // now rather than let lsblk fail later with a bare status.
-    const major = Math.floor(st.rdev / 256) & 0xfff;
-    const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
-    const sectors = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8').catch(() => undefined);
+    const sysfs = sysfsBlockDir(st.rdev);
+    const sectors = await readFile(`${sysfs}/size`, 'utf8').catch(() => undefined);
     if (sectors?.trim() === '0') {
       throw new ContextError(`getting sector size of ${path}`, new CliError(`${path} has no medium (size 0; an unattached loop device?)`));
     }
     // Writing a disk image into a partition would leave neither a bootable disk
     // nor the partition's data; refused before anything is read or written.
-    if (existsSync(`/sys/dev/block/${major}:${minor}/partition`)) {
+    if (existsSync(`${sysfs}/partition`)) {
       throw new ContextError(`getting sector size of ${path}`, new CliError(`${path} is a partition, not a whole disk`));
     }
     return { path, canonical, kind: 'block' };
@@ -81,9 +87,25 @@ export async function inspectTarget(path: string): Promise<Target> {
   throw new ContextError(`getting sector size of ${path}`, new CliError(`"${path}" is not a block device`));
 }
 
-/** Logical sector size (BLKSSZGET → `blockdev --getss`); 512 for a disk-image file. */
+/**
+ * A number the kernel publishes for the block device in sysfs (what the
+ * BLKSSZGET and BLKGETSIZE64 ioctls return), or undefined without sysfs.
+ * Saves starting `blockdev` for each.
+ */
+async function sysfsNumber(target: Target, file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(`${sysfsBlockDir((await stat(target.canonical)).rdev)}/${file}`, 'utf8')).trim());
+    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Logical sector size (BLKSSZGET, from sysfs or `blockdev --getss`); 512 for a disk-image file. */
 export async function sectorSize(target: Target): Promise<number> {
   if (target.kind === 'file') return 512;
+  const sysfs = await sysfsNumber(target, 'queue/logical_block_size');
+  if (sysfs !== undefined && sysfs > 0) return sysfs;
   try {
     const out = await runTool('blockdev', ['--getss', target.canonical]);
     const n = Number(out.trim());
@@ -94,9 +116,12 @@ export async function sectorSize(target: Target): Promise<number> {
   }
 }
 
-/** Length in bytes (BLKGETSIZE64 → `blockdev --getsize64`; a file's size). */
+/** Length in bytes (BLKGETSIZE64, from sysfs or `blockdev --getsize64`; a file's size). */
 export async function deviceSize(target: Target): Promise<number> {
   if (target.kind === 'file') return (await stat(target.canonical)).size;
+  // sysfs counts 512-byte units whatever the logical sector size.
+  const sectors = await sysfsNumber(target, 'size');
+  if (sectors !== undefined) return sectors * 512;
   const out = await runTool('blockdev', ['--getsize64', target.canonical]).catch((err: unknown) => {
     throw new ContextError(`getting size of ${target.path}`, err);
   });
