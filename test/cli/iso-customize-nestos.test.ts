@@ -11,7 +11,7 @@ import { buildNestosIso } from '../helpers/nestos-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { sha256 } from '../live/fixture-iso.js';
 import { unwrapIso } from '../customize/unwrap.js';
-import { failsWith, ok, threeModes } from './iso-helpers.js';
+import { failsWith, mustShowCustomize, ok, threeModes } from './iso-helpers.js';
 
 const D_IGN = '{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"nest","sshAuthorizedKeys":["ssh-ed25519 AAAA"]}]}}';
 
@@ -28,26 +28,7 @@ describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip'] }))('iso customiz
   it('Must show: iso customize --dest-device /dev/sda --dest-ignition d.ign --network-keyfile k.nmconnection --live-karg-append x=1 -o out.iso nestos.iso', async () => {
     const input = join(dir, 'nestos.iso');
     writeFileSync(input, readFileSync(pristine));
-    const r = ok(
-      await runCli(
-        [
-          'iso',
-          'customize',
-          '--dest-device',
-          '/dev/sda',
-          '--dest-ignition',
-          'd.ign',
-          '--network-keyfile',
-          'k.nmconnection',
-          '--live-karg-append',
-          'x=1',
-          '-o',
-          'out.iso',
-          'nestos.iso',
-        ],
-        { cwd: dir },
-      ),
-    );
+    const r = ok(await runCli(mustShowCustomize('nestos.iso'), { cwd: dir }));
     expect(r.stderr).toBe('Boot media will automatically install to /dev/sda without confirmation.\n');
     const out = join(dir, 'out.iso');
     const u = await unwrapIso(out, dir);
