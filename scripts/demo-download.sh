@@ -3,12 +3,9 @@
 # verified against its signature while it streams, then decompressed with -d.
 # Usage: scripts/demo-download.sh [WORKDIR]   (needs: node, python3)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-cli="node $here/dist/main.js"
-[ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
-work=${1:-$(mktemp -d)}
+source "$(dirname "$0")/lib-demo.sh" "$@"
 mkdir -p "$work/srv" "$work/out"
-if ! command -v python3 >/dev/null 2>&1; then
+if ! have python3; then
   echo "== python3 is not installed: skipping the download demo (it serves the image over local HTTP)"
   exit 0
 fi

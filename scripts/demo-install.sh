@@ -7,14 +7,9 @@
 # shown with sgdisk when it is there, else with the installer's GPT reader.
 # Usage: scripts/demo-install.sh [WORKDIR]   (needs: node; as root also losetup, partx, mount)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-cli="node $here/dist/main.js"
-[ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
-work=${1:-$(mktemp -d)}
-have() { command -v "$1" >/dev/null 2>&1; }
+source "$(dirname "$0")/lib-demo.sh" "$@"
 edits=no
 if [ "$(id -u)" = 0 ] && have losetup && have partx && have mount && have umount; then edits=yes; fi
-mkdir -p "$work"
 img=$here/fixtures/metal/sample-metal.raw.xz
 key=$here/fixtures/metal/sample-signing-key.pub.asc
 disk=$work/vm-disk.img

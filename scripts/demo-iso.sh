@@ -5,13 +5,8 @@
 # kernel arguments, write a copy to stdout, and reset to the pristine bytes.
 # Usage: scripts/demo-iso.sh [WORKDIR]   (needs: node, dd, sha256sum)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-cli="node $here/dist/main.js"
-[ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
+source "$(dirname "$0")/lib-demo.sh" "$@"
 iso=$work/nestos-live.iso
-run() { echo "\$ nestos-installer $*"; $cli "$@"; }
 
 echo "== Decompressing the bundled live ISO fixture to $iso"
 rm -f "$iso" "$work/copy.iso"

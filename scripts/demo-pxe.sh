@@ -3,12 +3,7 @@
 # to append to a live PXE initramfs, list them, and unwrap them again.
 # Usage: scripts/demo-pxe.sh [WORKDIR]   (needs: node)
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-cli="node $here/dist/main.js"
-[ -f "$here/dist/main.js" ] || (cd "$here" && npm run build >/dev/null)
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
-run() { echo "\$ nestos-installer $*"; $cli "$@"; }
+source "$(dirname "$0")/lib-demo.sh" "$@"
 
 cat > "$work/pxe.ign" <<'IGN'
 {"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"core","sshAuthorizedKeys":["ssh-ed25519 AAAA nestos-pxe"]}]}}

@@ -71,6 +71,16 @@ function processesOfRun(dir: string): string[] {
   return found;
 }
 
+/** One fuzz target's result, as test/fuzz/fuzz.test.ts records it for the summary. */
+export interface FuzzOutcome {
+  target: string;
+  cases: number;
+  crashes: number;
+  hangs: number;
+  seed: string;
+  first?: string;
+}
+
 /** The fuzz targets' results (test/fuzz), one line each and the total, printed last. */
 function printFuzzSummary(dir: string): void {
   let files: string[];
@@ -79,17 +89,7 @@ function printFuzzSummary(dir: string): void {
   } catch {
     return;
   }
-  const results = files.map(
-    (f) =>
-      JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
-        target: string;
-        cases: number;
-        crashes: number;
-        hangs: number;
-        seed: string;
-        first?: string;
-      },
-  );
+  const results = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as FuzzOutcome);
   const lines = results.map(
     (r) => `fuzz ${r.target}: ${r.cases} cases, ${r.crashes} crashes, ${r.hangs} hangs${r.first ? ` (first: ${r.first})` : ''}`,
   );

@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
+import { buildNestosIso } from '../helpers/nestos-iso.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { sha256 } from '../live/fixture-iso.js';
 import { unwrapIso } from '../customize/unwrap.js';
-import { NESTOS_ISO_KARGS, buildNestosLiveIso } from '../customize/nestos-iso.js';
-import { failsWith, ok, threeModes } from './iso-helpers.js';
+import { failsWith, mustShowCustomize, ok, threeModes } from './iso-helpers.js';
 
 const D_IGN = '{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"nest","sshAuthorizedKeys":["ssh-ed25519 AAAA"]}]}}';
 
-describe.skipIf(needs({ tools: ['genisoimage'] }))('iso customize on a NestOS live ISO', () => {
+describe.skipIf(needs({ tools: ['genisoimage', 'cpio', 'gzip'] }))('iso customize on a NestOS live ISO', () => {
   const dir = tmpDir('nestos-iso-customize-nestos-');
-  const pristine = buildNestosLiveIso(dir);
+  const iso = buildNestosIso(dir);
+  const pristine = iso.path;
   const base = sha256(readFileSync(pristine));
   writeFileSync(join(dir, 'd.ign'), D_IGN);
   writeFileSync(join(dir, 'k.nmconnection'), '[connection]\nid=k\ntype=ethernet\n');
@@ -27,26 +28,7 @@ describe.skipIf(needs({ tools: ['genisoimage'] }))('iso customize on a NestOS li
   it('Must show: iso customize --dest-device /dev/sda --dest-ignition d.ign --network-keyfile k.nmconnection --live-karg-append x=1 -o out.iso nestos.iso', async () => {
     const input = join(dir, 'nestos.iso');
     writeFileSync(input, readFileSync(pristine));
-    const r = ok(
-      await runCli(
-        [
-          'iso',
-          'customize',
-          '--dest-device',
-          '/dev/sda',
-          '--dest-ignition',
-          'd.ign',
-          '--network-keyfile',
-          'k.nmconnection',
-          '--live-karg-append',
-          'x=1',
-          '-o',
-          'out.iso',
-          'nestos.iso',
-        ],
-        { cwd: dir },
-      ),
-    );
+    const r = ok(await runCli(mustShowCustomize('nestos.iso'), { cwd: dir }));
     expect(r.stderr).toBe('Boot media will automatically install to /dev/sda without confirmation.\n');
     const out = join(dir, 'out.iso');
     const u = await unwrapIso(out, dir);
@@ -59,7 +41,7 @@ describe.skipIf(needs({ tools: ['genisoimage'] }))('iso customize on a NestOS li
     );
     expect(live?.files.get('/etc/nestos/dest.ign')?.data.toString()).toBe(`${D_IGN}\n`);
     // The karg is in both bootloader configs (EFI/openEuler/grub.cfg and isolinux/isolinux.cfg).
-    expect(u.kargRegions).toEqual([`${NESTOS_ISO_KARGS} x=1`, `${NESTOS_ISO_KARGS} x=1`]);
+    expect(u.kargRegions).toEqual([`${iso.defaultKargs} x=1`, `${iso.defaultKargs} x=1`]);
     const bytes = readFileSync(out).toString('latin1');
     expect(bytes.split(`console=tty1 x=1\n#`).length - 1).toBe(2);
     // The network commands see the keyfile where NestOS reads it.

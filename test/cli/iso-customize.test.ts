@@ -9,7 +9,7 @@ import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { ISO_FIXTURES, isoCopy, sha256, type IsoFixture } from '../live/fixture-iso.js';
-import { failsWith, ok, pristine, saveStdout, threeModes } from './iso-helpers.js';
+import { failsWith, mustShowCustomize, ok, pristine, saveStdout, threeModes } from './iso-helpers.js';
 import { unwrapIso } from '../customize/unwrap.js';
 
 interface Era {
@@ -269,24 +269,7 @@ describe.skipIf(needs({ tools: ['xz'] }))('Must show, CoreOS: the same command t
     writeFileSync(join(work, 'd.ign'), DEST_1);
     writeFileSync(join(work, 'k.nmconnection'), '[connection]\nid=k\n');
     const before = sha256(readFileSync(input));
-    const r = await runCli(
-      [
-        'iso',
-        'customize',
-        '--dest-device',
-        '/dev/sda',
-        '--dest-ignition',
-        'd.ign',
-        '--network-keyfile',
-        'k.nmconnection',
-        '--live-karg-append',
-        'x=1',
-        '-o',
-        'out.iso',
-        'coreos.iso',
-      ],
-      { as: 'coreos-installer', cwd: work },
-    );
+    const r = await runCli(mustShowCustomize('coreos.iso'), { as: 'coreos-installer', cwd: work });
     ok(r);
     expect(r.stderr).toBe('Boot media will automatically install to /dev/sda without confirmation.\n');
     const u = await unwrapIso(join(work, 'out.iso'), work);

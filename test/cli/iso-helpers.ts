@@ -97,6 +97,28 @@ export async function threeModes(
   return { stream, file, inPlace, hashes };
 }
 
+/**
+ * The guides' Must-show `iso customize` (SPEC 4.10), run in a directory holding
+ * d.ign and k.nmconnection: install to /dev/sda with them, a live karg, out.iso.
+ */
+export function mustShowCustomize(input: string): string[] {
+  return [
+    'iso',
+    'customize',
+    '--dest-device',
+    '/dev/sda',
+    '--dest-ignition',
+    'd.ign',
+    '--network-keyfile',
+    'k.nmconnection',
+    '--live-karg-append',
+    'x=1',
+    '-o',
+    'out.iso',
+    input,
+  ];
+}
+
 /** Write the stdout of a result to a file (to chain commands). */
 export function saveStdout(r: CliResult, path: string): string {
   writeFileSync(path, ok(r).stdout);

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorChain } from '../../src/util/errors.js';
+import type { FuzzOutcome } from '../global-setup.js';
 import { cacheRoot } from '../helpers/tmp.js';
 import { Rng, mutate } from './mutator.js';
 import { TARGETS, type Seed } from './targets.js';
@@ -41,17 +42,8 @@ export function dirtiness(err: unknown): string | undefined {
   return JS_WORDING.test(text) ? `JavaScript wording: ${text}` : undefined;
 }
 
-interface Outcome {
-  target: string;
-  cases: number;
-  crashes: number;
-  hangs: number;
-  seed: string;
-  first?: string;
-}
-
 /** Results go under the run's cache; test/global-setup.ts prints the summary at teardown. */
-function record(outcome: Outcome): void {
+function record(outcome: FuzzOutcome): void {
   const dir = join(cacheRoot(), 'cache', 'fuzz');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${outcome.target.replace(/[^a-z0-9]+/gi, '-')}.json`), JSON.stringify(outcome));
@@ -67,7 +59,7 @@ describe('fuzz', () => {
         const problem = await target.run(seed.data).then(() => undefined, dirtiness);
         expect(problem, 'a seed').toBeUndefined();
       }
-      const outcome: Outcome = { target: target.name, cases: 0, crashes: 0, hangs: 0, seed: SEED };
+      const outcome: FuzzOutcome = { target: target.name, cases: 0, crashes: 0, hangs: 0, seed: SEED };
       const baseline = process.memoryUsage().rss;
       const first = ONLY_CASE ?? 0;
       const last = ONLY_CASE ?? CASES - 1;

@@ -5,7 +5,6 @@
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bufferReader, readGpt, serializeGpt } from '../../src/blockdev/gpt.js';
@@ -36,6 +35,7 @@ import { unpackSteps } from '../../src/osmet/unpack.js';
 import { optionalU64, parseJsonObject, requiredString } from '../../src/live/json-fields.js';
 import { applyKargs } from '../../src/live/kargs.js';
 import { findArtifacts, listFormats, formatStreamTable, parseStreamMetadata } from '../../src/source/stream-metadata.js';
+import { bufferHandle } from '../helpers/buffer-handle.js';
 import { fixture, ROOT } from '../helpers/tmp.js';
 import { ISO_FIXTURES, pristineIso } from '../live/fixture-iso.js';
 import type { Focus } from './mutator.js';
@@ -50,20 +50,6 @@ export interface FuzzTarget {
   name: string;
   seeds(): Promise<Seed[]>;
   run(input: Buffer): Promise<void>;
-}
-
-/** A read-only FileHandle over a Buffer (all IsoFs uses of one). */
-export function bufferHandle(data: Buffer): FileHandle {
-  return {
-    async read(buf: Uint8Array, off: number, len: number, pos: number) {
-      const n = Math.max(0, Math.min(len, data.length - pos));
-      if (n > 0) data.copy(buf, off, pos, pos + n);
-      return { bytesRead: n, buffer: buf };
-    },
-    async stat() {
-      return { size: data.length };
-    },
-  } as unknown as FileHandle;
 }
 
 /** Descriptors, directory extents and small files of an ISO: where its parsers look. */

@@ -5,12 +5,11 @@
 // deployment hardlinked to them, and some config files), as a metal build
 // leaves it. Tools: sgdisk (gdisk), mkfs.ext4 (e2fsprogs), mkfs.vfat (dosfstools).
 
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
-import { BLS_OPTIONS, GRUB_CFG } from './metal-image.js';
+import type { Gpt } from '../../src/blockdev/gpt.js';
+import { bootPartition, ext4Partition, metalDisk } from './metal-image.js';
 
 export interface NestosDisk {
   raw: string;
@@ -20,20 +19,6 @@ export interface NestosDisk {
   /** Total bytes of object files (random, incompressible). */
   objectBytes: number;
   partition(label: string): { start: number; end: number };
-}
-
-function tool(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-function copyAt(dest: string, src: string, offset: number): void {
-  const data = readFileSync(src);
-  const fd = openSync(dest, 'r+');
-  try {
-    writeSync(fd, data, 0, data.length, offset);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function putObject(repo: string, data: Buffer): string {
@@ -47,41 +32,14 @@ function putObject(repo: string, data: Buffer): string {
 
 /** Build `<dir>/nestos-metal.raw` (`sizeMiB` MiB, 512-byte sectors) with `objectMiB` MiB of objects. */
 export async function buildNestosDisk(dir: string, objectMiB = 24, sizeMiB = 64): Promise<NestosDisk> {
-  const raw = join(dir, 'nestos-metal.raw');
-  const size = sizeMiB << 20;
-  writeFileSync(raw, Buffer.alloc(0));
-  execFileSync('truncate', ['-s', String(size), raw]);
-  tool('sgdisk', [
-    '-n1:2048:+1M',
-    '-t1:EF02',
-    '-c1:BIOS-BOOT',
-    '-n2:0:+8M',
-    '-t2:EF00',
-    '-c2:EFI-SYSTEM',
-    '-n3:0:+12M',
-    '-t3:8300',
-    '-c3:boot',
-    '-n4:0:0',
-    '-t4:8300',
-    '-c4:root',
-    raw,
-  ]);
-  const gpt = (await readGpt(bufferReader(readFileSync(raw)))) as Gpt;
-  const partition = (label: string) => {
-    const e = gpt.entries.find((x) => x.name === label);
-    if (e === undefined) throw new Error(`no partition ${label}`);
-    return { start: e.firstLba * 512, end: (e.lastLba + 1) * 512 };
-  };
+  const disk = await metalDisk(dir, sizeMiB, { bootMiB: 12 });
+  const { raw, size, gpt, partition } = disk;
 
   // MBR boot code, as a bootloader install leaves it.
   const fd = openSync(raw, 'r+');
   writeSync(fd, Buffer.from('eb6390', 'hex'), 0, 3, 0);
   writeSync(fd, randomBytes(400), 0, 400, 3);
   closeSync(fd);
-
-  const esp = join(dir, 'esp.img');
-  tool('mkfs.vfat', ['-n', 'EFI-SYSTEM', '-C', esp, String(8 * 1024)]);
-  copyAt(raw, esp, partition('EFI-SYSTEM').start);
 
   // root: the repository and a deployment made of hardlinks into it.
   const rootTree = join(dir, 'root-tree');
@@ -108,29 +66,15 @@ export async function buildNestosDisk(dir: string, objectMiB = 24, sizeMiB = 64)
   putObject(repo, initramfs);
   objectBytes += kernel.length + initramfs.length;
   writeFileSync(join(deploy, 'etc', 'os-release'), 'NAME="NestOS"\nPRETTY_NAME="NestOS For Container 22.03-LTS"\n');
-  const rootImg = join(dir, 'root.img');
-  const root = partition('root');
-  tool('mkfs.ext4', ['-q', '-F', '-b', '4096', '-L', 'root', '-d', rootTree, rootImg, `${(root.end - root.start) >> 10}K`]);
-  copyAt(raw, rootImg, root.start);
+  ext4Partition(disk, 'root', rootTree, ['-b', '4096']);
 
   // boot: BLS entry, grub.cfg, and the kernel and initramfs (byte-identical to objects).
-  const bootTree = join(dir, 'boot-tree');
-  const kdir = join(bootTree, 'ostree', 'nestos-5f0e9a');
-  mkdirSync(join(bootTree, 'loader', 'entries'), { recursive: true });
-  mkdirSync(join(bootTree, 'grub2'), { recursive: true });
-  mkdirSync(kdir, { recursive: true });
-  writeFileSync(
-    join(bootTree, 'loader', 'entries', 'ostree-1-nestos.conf'),
-    `title NestOS 22.03 (ostree)\nversion 1\nlinux /ostree/nestos-5f0e9a/vmlinuz\ninitrd /ostree/nestos-5f0e9a/initramfs.img\noptions ${BLS_OPTIONS}\n`,
-  );
-  writeFileSync(join(bootTree, 'grub2', 'grub.cfg'), GRUB_CFG);
-  writeFileSync(join(bootTree, 'ignition.firstboot'), '# Set by coreos-ignition-firstboot\n');
-  writeFileSync(join(kdir, 'vmlinuz'), kernel);
-  writeFileSync(join(kdir, 'initramfs.img'), initramfs);
-  const bootImg = join(dir, 'boot.img');
-  const boot = partition('boot');
-  tool('mkfs.ext4', ['-q', '-F', '-L', 'boot', '-d', bootTree, bootImg, `${(boot.end - boot.start) >> 10}K`]);
-  copyAt(raw, bootImg, boot.start);
+  bootPartition(dir, disk, {
+    family: 'nestos',
+    title: 'NestOS 22.03 (ostree)',
+    kernelDir: '/ostree/nestos-5f0e9a',
+    files: { 'ostree/nestos-5f0e9a/vmlinuz': kernel, 'ostree/nestos-5f0e9a/initramfs.img': initramfs },
+  });
 
   const sha256 = createHash('sha256').update(readFileSync(raw)).digest('hex');
   return { raw, size, sha256, gpt, objectBytes, partition };

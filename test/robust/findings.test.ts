@@ -3,7 +3,6 @@
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -16,25 +15,12 @@ import { openIsoFs } from '../../src/iso9660/iso-fs.js';
 import { formatStreamTable, type StreamRow } from '../../src/source/stream-metadata.js';
 import { errorChain, formatErrorChain } from '../../src/util/errors.js';
 import { parseJson } from '../../src/util/json.js';
+import { bufferHandle } from '../helpers/buffer-handle.js';
 import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 import { pristineIso } from '../live/fixture-iso.js';
 import { readFileSync } from 'node:fs';
-
-/** A read-only FileHandle over a Buffer (what IsoFs uses of one). */
-export function bufferHandle(data: Buffer): FileHandle {
-  return {
-    async read(buf: Uint8Array, off: number, len: number, pos: number) {
-      const n = Math.max(0, Math.min(len, data.length - pos));
-      if (n > 0) data.copy(buf, off, pos, pos + n);
-      return { bytesRead: n, buffer: buf };
-    },
-    async stat() {
-      return { size: data.length };
-    },
-  } as unknown as FileHandle;
-}
 
 const PVD = 0x8000;
 const ROOT_RECORD = PVD + 156;

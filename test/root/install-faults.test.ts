@@ -4,18 +4,7 @@
 // refused before anything is written; a kept partition gets its device node.
 
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +12,7 @@ import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
 import { runCli } from '../helpers/cli.js';
 import { serveDir } from '../helpers/http-server.js';
 import { needs } from '../helpers/env.js';
+import { loopDisks } from '../helpers/loop-disk.js';
 import { buildMetalImage, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 
@@ -32,7 +22,7 @@ const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { en
 
 describe.skipIf(skip)('install faults on loop devices', () => {
   const dir = tmpDir('nestos-install-faults-');
-  const loops: string[] = [];
+  const { file: diskFile, attach } = loopDisks(dir);
   let image: MetalImage;
   const ignitionFile = join(dir, 'config.ign');
 
@@ -42,30 +32,8 @@ describe.skipIf(skip)('install faults on loop devices', () => {
   });
 
   afterAll(() => {
-    for (const l of loops) {
-      try {
-        sh('losetup', ['-d', l]);
-      } catch {
-        // already detached
-      }
-    }
     image?.key.close();
   });
-
-  function diskFile(name: string, mib: number): string {
-    const file = join(dir, name);
-    const block = Buffer.alloc(1 << 20, 0xa5);
-    const fd = openSync(file, 'w');
-    for (let i = 0; i < mib; i++) writeSync(fd, block);
-    closeSync(fd);
-    return file;
-  }
-
-  function attach(file: string): string {
-    const loop = sh('losetup', ['-f', '--show', '-P', file]).trim();
-    loops.push(loop);
-    return loop;
-  }
 
   const signed = () => ['-f', image.xz, '--signing-key', image.key.publicKeyFile];
   const loopsOf = (file: string): string => sh('losetup', ['-j', file]).trim();

@@ -4,24 +4,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-  closeSync,
-  openSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, rmSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt, type Gpt } from '../../src/blockdev/gpt.js';
 import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
 import { serveDir } from '../helpers/http-server.js';
+import { loopDisks } from '../helpers/loop-disk.js';
 import { NESTOS_PLATFORMS, buildMetalImage, fileSha256, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 import { memberLength } from '../../src/io/codec/member-decoder.js';
@@ -35,8 +25,7 @@ const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { en
 
 describe.skipIf(skip)('install on loop devices', () => {
   const dir = tmpDir('nestos-install-root-');
-  const loops: string[] = [];
-  const mounts: string[] = [];
+  const { disk: makeDisk, attach, mountRo, unmount } = loopDisks(dir);
   let image: MetalImage;
   const ignition = JSON.stringify({ ignition: { version: '3.3.0' }, passwd: { users: [{ name: 'core' }] } });
   const ignitionFile = join(dir, 'config.ign');
@@ -47,48 +36,8 @@ describe.skipIf(skip)('install on loop devices', () => {
   });
 
   afterAll(() => {
-    for (const m of mounts.reverse()) {
-      try {
-        sh('umount', [m]);
-      } catch {
-        // already unmounted
-      }
-    }
-    for (const l of loops) {
-      try {
-        sh('losetup', ['-d', l]);
-      } catch {
-        // already detached
-      }
-    }
     image?.key.close();
   });
-
-  /** A disk-image file of `mib` MiB filled with a pattern, attached as a loop device with partitions. */
-  function makeDisk(name: string, mib: number, prepare?: (file: string) => void): { file: string; loop: string } {
-    const file = join(dir, name);
-    const block = Buffer.alloc(1 << 20, 0xa5);
-    const fd = openSync(file, 'w');
-    for (let i = 0; i < mib; i++) writeSync(fd, block);
-    closeSync(fd);
-    prepare?.(file);
-    const loop = sh('losetup', ['-f', '--show', '-P', file]).trim();
-    loops.push(loop);
-    if (prepare) sh('partx', ['-u', loop]);
-    return { file, loop };
-  }
-
-  function mountRo(dev: string): string {
-    const m = mkdtempSync(join(dir, 'mnt-'));
-    sh('mount', ['-o', 'ro', dev, m]);
-    mounts.push(m);
-    return m;
-  }
-
-  function unmount(m: string): void {
-    sh('umount', [m]);
-    mounts.splice(mounts.indexOf(m), 1);
-  }
 
   const signed = () => ['-f', image.xz, '--signing-key', image.key.publicKeyFile];
 
@@ -189,9 +138,7 @@ describe.skipIf(skip)('install on loop devices', () => {
     expect(res.stderr).toContain('Setting platform to qemu');
     expect(res.stderr).toContain('Configuring console settings');
     expect(res.stderr).toContain(`Copying ${join(netDir, 'eth0.nmconnection')} to installed system`);
-    const loop = sh('losetup', ['-f', '--show', '-P', '-r', file]).trim();
-    loops.push(loop);
-    sh('partx', ['-u', loop]);
+    const loop = attach(file, { readOnly: true, partx: true });
     const m = mountRo(`${loop}p3`);
     try {
       expect(readFileSync(join(m, 'ignition', 'config.ign'), 'utf8')).toBe(ignition);

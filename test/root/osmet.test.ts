@@ -8,25 +8,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
 import { Decoder, decodeHeader, decodeTable } from '../../src/osmet/format.js';
 import { runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
+import { loopDisks } from '../helpers/loop-disk.js';
 import { buildNestosDisk, type NestosDisk } from '../helpers/nestos-disk.js';
 import { refDecode } from '../helpers/osmet.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -40,8 +29,8 @@ const DESCRIPTION = 'NestOS For Container 22.03-LTS';
 
 describe.skipIf(skip)('osmet on loop devices', () => {
   const dir = tmpDir('nestos-osmet-root-');
-  const loops: string[] = [];
-  const mounts: string[] = [];
+  const disks = loopDisks(dir);
+  const { mountRo, detach } = disks;
   let disk: NestosDisk;
   let source: string;
   let repo: string;
@@ -51,57 +40,16 @@ describe.skipIf(skip)('osmet on loop devices', () => {
   const ignitionFile = join(dir, 'config.ign');
   const arch = sh('uname', ['-m']).trim();
 
-  function attach(file: string, partitioned = true): string {
-    const loop = sh('losetup', ['-f', '--show', '-P', file]).trim();
-    loops.push(loop);
-    if (partitioned) sh('partx', ['-u', loop]);
-    return loop;
-  }
-
-  function mountRo(dev: string): string {
-    const m = mkdtempSync(join(dir, 'mnt-'));
-    sh('mount', ['-o', 'ro', dev, m]);
-    mounts.push(m);
-    return m;
-  }
-
   /** A target disk file of `mib` MiB filled with a pattern, attached. */
   function target(name: string, mib = 80): { file: string; loop: string } {
-    const file = join(dir, name);
-    const block = Buffer.alloc(1 << 20, 0xa5);
-    const fd = openSync(file, 'w');
-    for (let i = 0; i < mib; i++) writeSync(fd, block);
-    closeSync(fd);
-    return { file, loop: attach(file, false) };
-  }
-
-  function detach(loop: string): void {
-    sh('losetup', ['-d', loop]);
-    loops.splice(loops.indexOf(loop), 1);
+    return disks.disk(name, mib);
   }
 
   beforeAll(async () => {
     disk = await buildNestosDisk(dir);
     writeFileSync(ignitionFile, ignition);
     mkdirSync(osmetDir);
-    source = attach(disk.raw);
-  });
-
-  afterAll(() => {
-    for (const m of mounts.reverse()) {
-      try {
-        sh('umount', [m]);
-      } catch {
-        // already unmounted
-      }
-    }
-    for (const l of loops) {
-      try {
-        sh('losetup', ['-d', l]);
-      } catch {
-        // already detached
-      }
-    }
+    source = disks.attach(disk.raw, { partx: true });
   });
 
   it('pack osmet maps the objects and packs the rest well under a quarter of the image', async () => {
@@ -193,8 +141,7 @@ describe.skipIf(skip)('osmet on loop devices', () => {
         ),
       ),
     );
-    sh('umount', [m]);
-    mounts.splice(mounts.indexOf(m), 1);
+    disks.unmount(m);
     detach(t.loop);
   });
 
