@@ -5,8 +5,9 @@
 //     → decoder (strict) → sha256 (uncompressed) → limit → ImageSink
 //
 // The sink holds the first MiB back. Only after the pipeline has ended and
-// the signature and sha256 checks passed is the first MiB committed (E4),
-// then the destination is fsynced. Images shorter than 1 MiB work (E5).
+// the signature and sha256 checks passed, and the rest of the image is on
+// the disk (fsync), is the first MiB committed (E4); then fsync again.
+// Images shorter than 1 MiB work (E5).
 
 import { pipeline } from 'node:stream/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -119,6 +120,11 @@ export async function writeImage(source: ImageSource, dest: FileHandle, opts: Wr
   if (decodedHash && source.uncompressedSha256 !== undefined) {
     checkSha256('uncompressed-sha256', decodedHash.digest(), source.uncompressedSha256);
   }
+  // Power-cut safety: everything after the first MiB is on the disk before
+  // the first MiB (the partition table that makes the disk bootable) is
+  // written, so a cut at any moment leaves either no table of the image or
+  // the whole image; then the first MiB itself is made durable.
+  await dest.sync().catch(context('syncing data to disk'));
   await holdBack.commit(dest, sink.firstMiB);
   await dest.sync().catch(context('syncing data to disk'));
 }

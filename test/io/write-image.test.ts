@@ -96,6 +96,46 @@ describe.skipIf(skip)('writeImage (SPEC 2.9)', () => {
     expect(out.equals(data)).toBe(true);
   });
 
+  it('the rest of the image is durable before the first MiB is written, and the first MiB after (power cut)', async () => {
+    const data = randomBytes(3 * MiB);
+    const path = join(dir, `out-${counter++}`);
+    const real = await open(path, 'w+');
+    // What reached the file, in order: `write <pos>` once a write ended, `sync` once a sync or datasync ended.
+    const events: string[] = [];
+    const dest = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'write') {
+          return async (buf: Buffer, off: number, len: number, pos: number) => {
+            const r = await target.write(buf, off, len, pos);
+            events.push(`write ${pos < MiB ? 'head' : 'rest'}`);
+            return r;
+          };
+        }
+        if (prop === 'sync' || prop === 'datasync') {
+          return async () => {
+            await target[prop]();
+            events.push('sync');
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      await writeImage(signed(data), dest, { decompress: false, keys, progressOutput: { write: () => undefined, isTTY: false } });
+    } finally {
+      await real.close();
+    }
+    expect(readFileSync(path).equals(data)).toBe(true);
+    const commit = events.lastIndexOf('write head');
+    const lastRest = events.lastIndexOf('write rest');
+    // The placeholder went first; the image's own first MiB is the last write of all.
+    expect(events.indexOf('write head')).toBe(0);
+    expect(commit).toBeGreaterThan(lastRest);
+    expect(events.slice(lastRest + 1, commit), events.join(', ')).toContain('sync');
+    expect(events.slice(commit + 1), events.join(', ')).toContain('sync');
+  });
+
   it('a tampered image fails and its first MiB stays zeros', async () => {
     const data = randomBytes(2 * MiB);
     const source = signed(data);
