@@ -45,6 +45,12 @@ export interface Target {
   /** realpath of it. */
   canonical: string;
   kind: TargetKind;
+  /**
+   * The device number of a block device, taken when it was inspected: its
+   * node is gone once the device is removed, and the number still finds
+   * (or no longer finds) its sysfs entry.
+   */
+  rdev?: number;
 }
 
 /** The sysfs directory of the block device with this device number (glibc's major()/minor()). */
@@ -81,7 +87,7 @@ export async function inspectTarget(path: string): Promise<Target> {
     if (existsSync(`${sysfs}/partition`)) {
       throw new ContextError(`getting sector size of ${path}`, new CliError(`${path} is a partition, not a whole disk`));
     }
-    return { path, canonical, kind: 'block' };
+    return { path, canonical, kind: 'block', rdev: st.rdev };
   }
   if (st.isFile()) return { path, canonical, kind: 'file' };
   throw new ContextError(`getting sector size of ${path}`, new CliError(`"${path}" is not a block device`));
@@ -126,6 +132,25 @@ export async function deviceSize(target: Target): Promise<number> {
     throw new ContextError(`getting size of ${target.path}`, err);
   });
   return Number(out.trim());
+}
+
+/**
+ * Whether the block device is gone (hot-unplugged, detached): its sysfs entry
+ * no longer exists. False for a file, or when it cannot be told.
+ */
+export function deviceRemoved(target: Target): boolean {
+  if (target.kind !== 'block' || target.rdev === undefined || !existsSync('/sys/dev/block')) return false;
+  return !existsSync(sysfsBlockDir(target.rdev));
+}
+
+/** Whether the block device is read-only now (sysfs `ro`, what `blockdev --getro` asks). */
+export async function deviceReadOnly(target: Target): Promise<boolean> {
+  if (target.kind !== 'block') return false;
+  if (target.rdev !== undefined) {
+    const ro = await readFile(`${sysfsBlockDir(target.rdev)}/ro`, 'utf8').catch(() => undefined);
+    if (ro !== undefined) return ro.trim() === '1';
+  }
+  return (await runTool('blockdev', ['--getro', target.canonical]).catch(() => '')).trim() === '1';
 }
 
 /** 3.7 wording for a failed BLKRRPART, from blockdev's errno text. */

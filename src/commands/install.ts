@@ -7,7 +7,7 @@ import { inspectTarget, sectorSize, deviceSize, type Target } from '../blockdev/
 import { parsePartitionFilters, type PartitionFilter } from '../blockdev/partition-filter.js';
 import { SavedPartitions, handleReader } from '../blockdev/saved-partitions.js';
 import type { Console } from '../install/console.js';
-import { handleFailure, noteOtherBootFilesystems } from '../install/failure.js';
+import { explainDeviceFault, handleFailure, noteOtherBootFilesystems } from '../install/failure.js';
 import type { IgnitionHash } from '../install/ignition-hash.js';
 import { checkExclusiveAccess } from '../install/preflight.js';
 import { writeDisk, type DiskState } from '../install/write-disk.js';
@@ -169,7 +169,7 @@ export async function install(config: InstallConfig): Promise<void> {
     );
   } catch (err) {
     source.stream.destroy();
-    process.stderr.write(`\n${formatErrorChain(err)}\n`);
+    process.stderr.write(`\n${formatErrorChain(await explainDeviceFault(target, err))}\n`);
     if (state.touched) await handleFailure(target, saved, config.preserveOnError);
     else info(`Nothing was written to ${dev}`);
     if (signal.aborted) throw new InstallInterrupted();

@@ -1,23 +1,56 @@
 // After write_disk: the failure path (SPEC 3.9) and the duplicate `boot`
 // label note after success (3.10).
 
-import { ToolError, deviceSize, rereadPartitionTable, runTool, type Target } from '../blockdev/device.js';
+import { ToolError, deviceReadOnly, deviceRemoved, deviceSize, rereadPartitionTable, runTool, type Target } from '../blockdev/device.js';
 import { parseBlkid } from '../blockdev/lsblk.js';
 import type { SavedPartitions } from '../blockdev/saved-partitions.js';
-import { ContextError, formatErrorChain, layerMessage } from '../util/errors.js';
+import { ContextError, formatErrorChain, hasErrorCode, layerMessage } from '../util/errors.js';
 import { info } from '../util/log.js';
 import { openDestination } from './write-disk.js';
 
-/** 3.9 steps 2-3: keep the table (stashing saved entries) or reset it to the saved set. */
-export async function handleFailure(target: Target, saved: SavedPartitions, preserve: boolean): Promise<void> {
-  const length = await deviceSize(target);
-  if (preserve) {
-    info('Preserving partition table as requested');
-    if (!saved.isEmpty) info(`Storing saved partition entries to ${await saved.stash(length)}`);
-    return;
+/**
+ * What a write to a vanished device fails with: ENOSPC too, since the kernel
+ * drops a removed disk's capacity to 0 before the writer's next pwrite.
+ */
+const REMOVED_CODES = ['ENXIO', 'ENODEV', 'EIO', 'ENOSPC', 'ENOENT'];
+/** What a write to a read-only block device fails with. */
+const READ_ONLY_CODES = ['EROFS', 'EPERM', 'EACCES'];
+
+/**
+ * The install error with its cause named when the disk itself failed under
+ * us: `device <dev> was removed` (its sysfs entry is gone) or `device <dev>
+ * is read-only` (it turned read-only during the write). Other errors are
+ * returned as they are.
+ */
+export async function explainDeviceFault(target: Target, err: unknown): Promise<unknown> {
+  if (target.kind !== 'block') return err;
+  if (REMOVED_CODES.some((code) => hasErrorCode(err, code)) && deviceRemoved(target)) {
+    return new ContextError(`device ${target.path} was removed`, err);
   }
-  info('Resetting partition table');
+  if (READ_ONLY_CODES.some((code) => hasErrorCode(err, code)) && (await deviceReadOnly(target))) {
+    return new ContextError(`device ${target.path} is read-only`, err);
+  }
+  return err;
+}
+
+/**
+ * 3.9 steps 2-3: keep the table (stashing saved entries) or reset it to the
+ * saved set. Never throws: a failure here is reported and the install still
+ * ends with `install failed`.
+ */
+export async function handleFailure(target: Target, saved: SavedPartitions, preserve: boolean): Promise<void> {
   try {
+    if (preserve) {
+      info('Preserving partition table as requested');
+      if (!saved.isEmpty) info(`Storing saved partition entries to ${await saved.stash(await deviceSize(target))}`);
+      return;
+    }
+    if (deviceRemoved(target)) {
+      info(`Not resetting partition table: ${target.path} was removed`);
+      return;
+    }
+    info('Resetting partition table');
+    const length = await deviceSize(target);
     const dest = await openDestination(target);
     try {
       await saved.overwrite(dest, length).catch((err: unknown) => {
@@ -29,7 +62,7 @@ export async function handleFailure(target: Target, saved: SavedPartitions, pres
     }
     if (target.kind === 'block') await rereadPartitionTable(target.canonical);
   } catch (err) {
-    process.stderr.write(formatErrorChain(err));
+    process.stderr.write(formatErrorChain(await explainDeviceFault(target, err)));
   }
 }
 
