@@ -4,10 +4,12 @@
 // mounts first, newest first, then the loop devices, so none outlives the run
 // (test/global-setup.ts fails the run otherwise). Make it after the tmpDir()
 // it works in, so that it is released before that directory is removed.
-// Tools: losetup, partx, mount, umount (util-linux, mount).
+// unattachedLoopDevice() gives a loop device no other test can attach.
+// Tools: losetup, partx, mount, umount (util-linux, mount); mknod, blockdev
+// and python3 (the loop-control ioctl) for unattachedLoopDevice().
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, onTestFinished } from 'vitest';
 
@@ -115,4 +117,45 @@ export function loopDisks(dir: string): LoopDisks {
       forget(mounts, mountPoint);
     },
   };
+}
+
+/** The first loop index unattachedLoopDevice() tries: `losetup -f` takes the lowest free one, never this high. */
+const PRIVATE_LOOP_INDEX = 200;
+
+/**
+ * A loop device that exists but has no backing file, as a node `<dir>/loopN`
+ * of a high index no other test attaches (unlike `losetup -f`'s answer, which
+ * a test running beside this one may attach before it is used). Opening the
+ * node makes the kernel create the device; it is removed again (the
+ * loop-control ioctl LOOP_CTL_REMOVE) with the node when the test ends.
+ */
+export function unattachedLoopDevice(dir: string): string {
+  const maxPart = Number(readFileSync('/sys/module/loop/parameters/max_part', 'utf8').trim());
+  // loop.c: minor = index << part_shift, part_shift = fls(max_part) when max_part > 0.
+  const partShift = maxPart > 0 ? Math.floor(Math.log2(maxPart)) + 1 : 0;
+  let index = PRIVATE_LOOP_INDEX;
+  while (existsSync(`/sys/block/loop${index}`)) index++;
+  const node = join(dir, `loop${index}`);
+  sh('mknod', [node, 'b', '7', String(index << partShift)]);
+  const release = (): void => {
+    rmSync(node, { force: true });
+    try {
+      execFileSync(
+        'python3',
+        ['-c', 'import fcntl, os, sys; fcntl.ioctl(os.open("/dev/loop-control", os.O_RDWR), 0x4C81, int(sys.argv[1]))', String(index)],
+        {
+          stdio: 'ignore',
+        },
+      );
+    } catch {
+      // attached meanwhile, or already gone: nothing of ours to remove
+    }
+  };
+  try {
+    onTestFinished(release);
+  } catch {
+    afterAll(release);
+  }
+  sh('blockdev', ['--getsize64', node]);
+  return node;
 }

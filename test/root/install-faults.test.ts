@@ -12,11 +12,25 @@ import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
 import { runCli } from '../helpers/cli.js';
 import { serveDir } from '../helpers/http-server.js';
 import { needs } from '../helpers/env.js';
-import { loopDisks } from '../helpers/loop-disk.js';
+import { loopDisks, unattachedLoopDevice } from '../helpers/loop-disk.js';
 import { buildMetalImage, type MetalImage } from '../helpers/metal-image.js';
 import { fixture, tmpDir } from '../helpers/tmp.js';
 
-const TOOLS = ['losetup', 'blockdev', 'partx', 'lsblk', 'blkid', 'mount', 'sgdisk', 'mkfs.ext4', 'mkfs.vfat', 'xz', 'gpg', 'mknod'];
+const TOOLS = [
+  'losetup',
+  'blockdev',
+  'partx',
+  'lsblk',
+  'blkid',
+  'mount',
+  'sgdisk',
+  'mkfs.ext4',
+  'mkfs.vfat',
+  'xz',
+  'gpg',
+  'mknod',
+  'python3',
+];
 const skip = needs({ root: true, tools: TOOLS });
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -93,7 +107,8 @@ describe.skipIf(skip)('install faults on loop devices', () => {
     const d = await runCli(['install', ...signed(), dir]);
     expect(d.stderr).toBe(`Error: getting sector size of ${dir}\n\nCaused by:\n    "${dir}" is not a block device\n`);
 
-    const free = sh('losetup', ['-f']).trim();
+    // Not `losetup -f`: a test file running beside this one could attach that device first.
+    const free = unattachedLoopDevice(dir);
     const u = await runCli(['install', ...signed(), free]);
     expect(u.stderr).toBe(
       `Error: getting sector size of ${free}\n\nCaused by:\n    ${free} has no medium (size 0; an unattached loop device?)\n`,
