@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 
 const inCi = process.env['CI'] === 'true';
 
-function missing(reason: string): string | undefined {
+/**
+ * A precondition the caller checked itself is not met: prints the reason and
+ * returns it (a skip), or throws under CI=true.
+ */
+export function missing(reason: string): string | undefined {
   if (inCi) throw new Error(`CI=true and the test cannot run: ${reason}`);
   process.stderr.write(`skipping: ${reason}\n`);
   return reason;
