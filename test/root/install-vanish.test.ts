@@ -23,16 +23,17 @@
 // for the image sgdisk, mkfs.ext4, mkfs.vfat, xz, gpg.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
 import { CLI_EXECUTABLE } from '../helpers/cli.js';
 import { missing, needs } from '../helpers/env.js';
-import { DISK_PATTERN, loopDisks } from '../helpers/loop-disk.js';
+import { DISK_PATTERN } from '../helpers/loop-disk.js';
 import { buildMetalImage, type MetalImage } from '../helpers/metal-image.js';
 import { InitramfsTree, hostKernel, qemuArgs } from '../helpers/qemu-guest.js';
-import { ROOT, tmpDir } from '../helpers/tmp.js';
+import { ROOT } from '../helpers/tmp.js';
 
 const MiB = 1 << 20;
 const EXE = join(ROOT, 'dist', 'nestos-installer-linux-x64');
@@ -137,15 +138,16 @@ const between = (text: string, begin: string, end: string): string | undefined =
 };
 
 describe.skipIf(skip)('install onto a disk that vanishes or loses power mid-write (QEMU guest)', () => {
-  const dir = tmpDir('nestos-install-vanish-');
-  // Only its disk files (filled with DISK_PATTERN): no loop device here.
-  const { file: diskFile } = loopDisks(dir);
+  // Made in beforeAll rather than with tmpDir() while the file is collected:
+  // a skipped describe (the executable's pass) runs no afterAll to remove it.
+  let dir = '';
   let image: MetalImage;
   let qemu: ChildProcess | undefined;
   let guest: GuestRun;
   const disks = { vanish: '', cut: '' };
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nestos-install-vanish-'));
     image = await buildMetalImage(dir);
     const tree = new InitramfsTree(join(dir, 'initramfs'));
     tree.program(EXE, '/bin/nestos-installer');
@@ -155,8 +157,10 @@ describe.skipIf(skip)('install onto a disk that vanishes or loses power mid-writ
     tree.modules(kernel?.version ?? '', ['virtio_pci', 'virtio_blk']);
     tree.init(INIT);
     const initrd = tree.write(join(dir, 'initrd.img'));
-    disks.vanish = diskFile('vanish.img', 64);
-    disks.cut = diskFile('cut.img', 64);
+    for (const name of ['vanish', 'cut'] as const) {
+      disks[name] = join(dir, `${name}.img`);
+      writeFileSync(disks[name], Buffer.alloc(64 * MiB, DISK_PATTERN));
+    }
     const args = [
       ...qemuArgs(kernel?.path ?? '', initrd, 1024),
       ...Object.entries(disks).flatMap(([name, file]) => [
@@ -174,6 +178,7 @@ describe.skipIf(skip)('install onto a disk that vanishes or loses power mid-writ
   afterAll(() => {
     if (qemu !== undefined && qemu.exitCode === null && qemu.signalCode === null) qemu.kill('SIGKILL');
     image?.key.close();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
   /** The disk file holds no partition table of the image: an empty GPT (install's placeholder) or none. */
