@@ -49,9 +49,14 @@ export async function writeLiveIso(live: LiveIso, regions: readonly Region[], ta
       await writeRegions(live.handle, regions);
       return;
     case 'file':
-      await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) =>
-        copyWithRegions(live.handle, file.handle, regions, { from: live.path, to: file.tempPath }),
-      );
+      // A regular input is copied by the kernel as the temporary file is made; anything else through user space.
+      if ((await live.handle.stat()).isFile()) {
+        await writeAtomically(target.path, { noClobber: true, mode: 0o600, copyFrom: live.path }, (file) =>
+          writeRegions(file.handle, regions),
+        );
+      } else {
+        await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) => copyWithRegions(live.handle, file.handle, regions));
+      }
       return;
     case 'stream':
       await streamWithRegions(live.handle, target.stream, regions);
