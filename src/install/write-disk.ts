@@ -9,7 +9,9 @@ import { deviceSize, partxUpdate, rereadPartitionTable, runTool, type Target } f
 import { listPartitions, type PartitionInfo } from '../blockdev/lsblk.js';
 import { withMount } from '../blockdev/mount.js';
 import type { SavedPartitions } from '../blockdev/saved-partitions.js';
+import { openDirect } from '../io/direct-io.js';
 import { writeFully } from '../io/file-io.js';
+import { STAGING_BUFFERS } from '../io/image-sink.js';
 import type { TrustedKeys } from '../io/keys.js';
 import { writeImage, type HoldBack } from '../io/write-image.js';
 import type { ImageSource } from '../source/location.js';
@@ -63,6 +65,10 @@ export async function openDestination(target: Target): Promise<FileHandle> {
   return open(target.canonical, flags).catch(context(`opening ${target.path}`));
 }
 
+const DIRECT_UNIT = 4096;
+/** Each direct write: 1 MiB, as `dd bs=1M oflag=direct`. */
+const DIRECT_STAGING = 1 << 20;
+
 /** The bytes after which the image may not go: the first saved partition, or the end of the device. */
 function writeLimit(saved: SavedPartitions, deviceLength: number, dev: string): { bytes: number; describe: string } {
   const limit = saved.limit;
@@ -74,6 +80,8 @@ export async function writeDisk(opts: WriteDiskOptions, state: DiskState): Promi
   const { target, saved } = opts;
   const length = await deviceSize(target);
   const dest = await openDestination(target);
+  // O_DIRECT for the image body on block devices: whole 4 KiB units (any logical sector size divides it).
+  const direct = target.kind === 'block' ? await openDirect(target.canonical, DIRECT_UNIT, DIRECT_STAGING, STAGING_BUFFERS) : undefined;
   try {
     await writeImage(opts.source, dest, {
       decompress: true,
@@ -82,8 +90,10 @@ export async function writeDisk(opts: WriteDiskOptions, state: DiskState): Promi
       expectedSectorSize: opts.sectorSize,
       holdBack: new InstallHoldBack(target, saved, length, state),
       signal: opts.signal,
+      ...(direct !== undefined ? { direct } : {}),
     });
   } finally {
+    await direct?.handle.close();
     await dest.close();
   }
   // Ctrl-C after the image was written still fails the install (and wipes it):

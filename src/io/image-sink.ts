@@ -7,12 +7,17 @@
 // the dirty page cache stays small and the device is busy while we decode:
 // with writeback left to the kernel, a 3 GiB image sat in memory until the
 // final fsync and install took as long as `xz -dc | dd; sync`.
+// Given a DirectTarget (install onto a block device), the bytes after the
+// first MiB are copied into its aligned staging buffers and written with
+// O_DIRECT instead (direct-io.ts); a tail shorter than its unit, or a device
+// that refuses a direct write (EINVAL), goes through the page cache.
 
 import { Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
 import { BUFFER_SIZE, FIRST_MIB, WRITEBACK_INTERVAL } from '../util/constants.js';
-import { CliError, ContextError } from '../util/errors.js';
+import { CliError, ContextError, hasErrorCode } from '../util/errors.js';
 import { releaseChunk } from './chunk-pool.js';
+import type { DirectTarget } from './direct-io.js';
 import { writeFully } from './file-io.js';
 
 export interface HoldBack {
@@ -41,10 +46,14 @@ export class HeadError extends Error {
 export interface ImageSinkOptions {
   holdBack: HoldBack;
   expectedSectorSize?: number;
+  /** Write past the first MiB with O_DIRECT through these staging buffers (at least STAGING_BUFFERS). */
+  direct?: DirectTarget;
 }
 
 /** Writes queued at once: one running, the next ready for when it ends. */
 const WRITES_IN_FLIGHT = 2;
+/** Staging buffers a DirectTarget needs: the writes in flight and the one being filled. */
+export const STAGING_BUFFERS = WRITES_IN_FLIGHT + 1;
 
 export class ImageSink extends Writable {
   private head: Buffer = Buffer.allocUnsafe(FIRST_MIB);
@@ -59,12 +68,19 @@ export class ImageSink extends Writable {
   private unsynced = 0;
   private writeback: Promise<void> | undefined;
   private writebackError: unknown;
+  /** Direct mode: the staging buffer being filled, how full it is, and each buffer's last write. */
+  private slot = 0;
+  private slotLength = 0;
+  private readonly slotWrites: Array<Promise<void> | undefined> = [];
+  private directRefused = false;
 
   constructor(
     private readonly dest: FileHandle,
     private readonly opts: ImageSinkOptions,
   ) {
     super({ highWaterMark: BUFFER_SIZE });
+    const staging = opts.direct?.buffers.length ?? STAGING_BUFFERS;
+    if (staging < STAGING_BUFFERS) throw new RangeError(`a DirectTarget needs ${STAGING_BUFFERS} staging buffers, got ${staging}`);
   }
 
   /** The first MiB (the whole image if shorter); complete once the sink has finished. */
@@ -85,6 +101,7 @@ export class ImageSink extends Writable {
     (async () => {
       if (!this.headDone) await this.finishHead();
       await this.flush();
+      if (this.slotLength > 0) await this.writeSlot();
       await this.idle();
       this.throwErrors();
     })().then(() => callback(), callback);
@@ -112,6 +129,11 @@ export class ImageSink extends Writable {
       await this.finishHead();
     }
     if (rest.length === 0) return;
+    if (this.opts.direct !== undefined) {
+      await this.stage(this.opts.direct, rest);
+      if (rest === chunk) releaseChunk(chunk);
+      return;
+    }
     // Only a chunk queued whole may be recycled once written (a split one is shared with the head).
     this.pending.push(rest);
     this.pendingWhole.push(rest === chunk);
@@ -160,6 +182,57 @@ export class ImageSink extends Writable {
     this.position += length;
     while (this.inFlight.length > WRITES_IN_FLIGHT) await this.inFlight.shift();
     this.throwErrors();
+  }
+
+  /** Copy `data` into the staging buffers, writing each one as it fills. */
+  private async stage(direct: DirectTarget, data: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.slotLength === 0) await this.slotWrites[this.slot];
+      const buf = direct.buffers[this.slot] as Buffer;
+      const n = data.copy(buf, this.slotLength, offset);
+      this.slotLength += n;
+      offset += n;
+      if (this.slotLength === buf.length) await this.writeSlot();
+    }
+  }
+
+  /** Queue the write of the staging buffer being filled: its whole units direct, a shorter tail buffered. */
+  private async writeSlot(): Promise<void> {
+    const direct = this.opts.direct as DirectTarget;
+    const buf = (direct.buffers[this.slot] as Buffer).subarray(0, this.slotLength);
+    const aligned = buf.length - (buf.length % direct.unit);
+    const position = this.position;
+    const write = (async () => {
+      if (aligned > 0) await this.writeDirect(direct, buf.subarray(0, aligned), position);
+      if (aligned < buf.length) await writeFully(this.dest, buf.subarray(aligned), position + aligned);
+    })().then(
+      () => this.written(buf.length),
+      (err: unknown) => {
+        this.writeError ??= err;
+      },
+    );
+    this.inFlight.push(write);
+    this.slotWrites[this.slot] = write;
+    this.position += buf.length;
+    this.slot = (this.slot + 1) % direct.buffers.length;
+    this.slotLength = 0;
+    while (this.inFlight.length > WRITES_IN_FLIGHT) await this.inFlight.shift();
+    this.throwErrors();
+  }
+
+  /** A direct write; where the device refuses one (EINVAL), this and every later write go through the page cache. */
+  private async writeDirect(direct: DirectTarget, buf: Buffer, position: number): Promise<void> {
+    if (!this.directRefused) {
+      try {
+        await writeFully(direct.handle, buf, position);
+        return;
+      } catch (err) {
+        if (!hasErrorCode(err, 'EINVAL')) throw err;
+        this.directRefused = true;
+      }
+    }
+    await writeFully(this.dest, buf, position);
   }
 
   private written(length: number): void {

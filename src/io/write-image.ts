@@ -18,6 +18,7 @@ import type { ImageSource } from './image-source.js';
 import { checkSha256, createSha256Transform, type HashingTransform } from './hash.js';
 import { writeFully } from './file-io.js';
 import { HeadError, ImageSink, type HoldBack } from './image-sink.js';
+import type { DirectTarget } from './direct-io.js';
 import type { TrustedKeys } from './keys.js';
 import { createLimitTransform } from './limit.js';
 import { ProgressReporter, createProgressTransform, type ProgressOutput } from './progress.js';
@@ -39,6 +40,8 @@ export interface WriteImageOptions {
   signal?: AbortSignal;
   /** Where progress goes (default stderr). */
   progressOutput?: ProgressOutput;
+  /** Write past the first MiB with O_DIRECT (install onto a block device). */
+  direct?: DirectTarget;
 }
 
 /** Download's hold-back: zeros of the same length first, the real bytes at the end (SPEC 2.9 steps 3, 5). */
@@ -96,6 +99,7 @@ export async function writeImage(source: ImageSource, dest: FileHandle, opts: Wr
   const sink = new ImageSink(dest, {
     holdBack,
     ...(opts.expectedSectorSize !== undefined ? { expectedSectorSize: opts.expectedSectorSize } : {}),
+    ...(opts.direct !== undefined ? { direct: opts.direct } : {}),
   });
 
   try {

@@ -4,13 +4,17 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { context } from '../util/errors.js';
-import { writeAtomically } from '../util/atomic-file.js';
+import { writeAtomically, type AtomicFile } from '../util/atomic-file.js';
 import { openIsoFs, type IsoFs } from '../iso9660/iso-fs.js';
 import { IsoConfig } from './iso-config.js';
 import { copyWithRegions, streamWithRegions, writeRegions, type Region } from './region.js';
 
 /** Where the customized ISO goes: back into the input, a new file, or a stream. */
-export type OutputTarget = { kind: 'in-place' } | { kind: 'file'; path: string } | { kind: 'stream'; stream: Writable };
+export type OutputTarget =
+  | { kind: 'in-place' }
+  /** `copy`: the temporary file, already being made as a copy of the input (earlyCopy in commands/iso-edit.ts). */
+  | { kind: 'file'; path: string; copy?: Promise<AtomicFile> }
+  | { kind: 'stream'; stream: Writable };
 
 export interface LiveIso {
   path: string;
@@ -49,9 +53,24 @@ export async function writeLiveIso(live: LiveIso, regions: readonly Region[], ta
       await writeRegions(live.handle, regions);
       return;
     case 'file':
-      await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) =>
-        copyWithRegions(live.handle, file.handle, regions, { from: live.path, to: file.tempPath }),
-      );
+      if (target.copy !== undefined) {
+        const file = await target.copy;
+        try {
+          await writeRegions(file.handle, regions);
+          await file.commit();
+        } finally {
+          await file.discard();
+        }
+        return;
+      }
+      // A regular input is copied by the kernel as the temporary file is made; anything else through user space.
+      if ((await live.handle.stat()).isFile()) {
+        await writeAtomically(target.path, { noClobber: true, mode: 0o600, copyFrom: live.path }, (file) =>
+          writeRegions(file.handle, regions),
+        );
+      } else {
+        await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) => copyWithRegions(live.handle, file.handle, regions));
+      }
       return;
     case 'stream':
       await streamWithRegions(live.handle, target.stream, regions);

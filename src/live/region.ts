@@ -2,7 +2,7 @@
 // writing them (SPEC 4.6): positional writes in place, a copy to a FileHandle,
 // or a stream that splices the regions into the input.
 
-import { copyFile, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { copyRange, readFullyAt, writeFully } from '../io/file-io.js';
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
@@ -48,30 +48,10 @@ export async function writeRegions(handle: FileHandle, regions: readonly Region[
   }
 }
 
-/** Paths of the two handles: with them, a regular input file is copied by the kernel. */
-export interface CopyPaths {
-  from: string;
-  to: string;
-}
-
-/**
- * Copy the whole input file into output (which starts empty), then apply the
- * regions. Given the paths of a regular input file, the copy is fs.copyFile:
- * copy_file_range(2), a reflink on CoW filesystems, with no byte passing
- * through user space; it gives the output the input's mode, so the output's
- * own mode (0600) is restored before any region is written.
- */
-export async function copyWithRegions(input: FileHandle, output: FileHandle, regions: readonly Region[], paths?: CopyPaths): Promise<void> {
+/** Copy the whole input into output (which starts empty) through user space, then apply the regions. */
+export async function copyWithRegions(input: FileHandle, output: FileHandle, regions: readonly Region[]): Promise<void> {
   const writes = plannedWrites(regions);
-  await withContext('copying input to temporary file', async () => {
-    if (paths !== undefined && (await input.stat()).isFile()) {
-      const { mode } = await output.stat();
-      await copyFile(paths.from, paths.to);
-      await output.chmod(mode & 0o7777);
-      return;
-    }
-    await copyRange(input, 0, undefined, output, 0);
-  });
+  await withContext('copying input to temporary file', () => copyRange(input, 0, undefined, output, 0));
   await writeRegions(output, writes);
 }
 

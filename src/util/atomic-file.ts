@@ -1,7 +1,8 @@
 // Output files that never appear half-written (SPEC 0.6).
 
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, link, lstat, open, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ContextError, context, hasErrorCode } from './errors.js';
 import { invokedFamily } from './family.js';
@@ -29,6 +30,12 @@ export interface AtomicFileOptions {
   sync?: boolean;
   /** Wrap a failed publish in "persisting output file to PATH" (default); minimal-iso reports the bare OS error. */
   persistContext?: boolean;
+  /**
+   * Start from a copy of this regular file instead of an empty file: the
+   * kernel copies it (copy_file_range(2), a reflink on CoW filesystems) while
+   * creating the temporary file, before the handle is opened.
+   */
+  copyFrom?: string;
   /** Symbolic links followed so far (internal). */
   depth?: number;
 }
@@ -97,20 +104,21 @@ export async function createAtomicFile(path: string, options: AtomicFileOptions)
     if (!st.isFile() && !st.isDirectory()) return openInPlace(path);
   }
   const dir = dirname(path);
+  const mode = options.mode ?? 0o600;
   let tempPath = '';
   let handle: FileHandle | undefined;
   for (let attempt = 0; handle === undefined; attempt++) {
     tempPath = tempName(dir);
     try {
-      handle = await open(tempPath, 'wx', options.mode ?? 0o600);
+      handle = options.copyFrom === undefined ? await open(tempPath, 'wx', mode) : await createCopy(options.copyFrom, tempPath, mode);
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST' || attempt > 10) {
-        throw new ContextError('creating temporary file', err);
+        throw err instanceof ContextError ? err : new ContextError('creating temporary file', err);
       }
     }
   }
   const fh = handle;
-  removeOnExit(tempPath);
+  if (options.copyFrom === undefined) removeOnExit(tempPath);
   let state: 'open' | 'committed' | 'discarded' = 'open';
   return {
     tempPath,
@@ -144,6 +152,44 @@ export async function createAtomicFile(path: string, options: AtomicFileOptions)
       forgetOnExit(tempPath);
     },
   };
+}
+
+/**
+ * The temporary file as a kernel copy of `from`, created exclusively (so
+ * libuv never truncates it: on ext4, closing a file truncated to 0 flushes
+ * everything written to it, 0.4 s for a 1 GiB ISO) and never readable by
+ * others: the umask keeps it 0600 from its creation until `mode` is set.
+ */
+async function createCopy(from: string, tempPath: string, mode: number): Promise<FileHandle> {
+  // Claim the name first, so a directory we cannot write to is reported as
+  // upstream reports it ("creating temporary file"), not as a failed copy.
+  removeOnExit(tempPath);
+  try {
+    await (await open(tempPath, 'wx', 0o600)).close();
+  } catch (err) {
+    forgetOnExit(tempPath);
+    throw err;
+  }
+  await unlink(tempPath);
+  const umask = process.umask(0o077);
+  try {
+    await copyFile(from, tempPath, constants.COPYFILE_EXCL);
+  } catch (err) {
+    forgetOnExit(tempPath);
+    if (hasErrorCode(err, 'EEXIST')) throw err;
+    await unlink(tempPath).catch(() => undefined);
+    throw new ContextError('copying input to temporary file', err);
+  } finally {
+    process.umask(umask);
+  }
+  try {
+    await chmod(tempPath, mode);
+    return await open(tempPath, 'r+');
+  } catch (err) {
+    await unlink(tempPath).catch(() => undefined);
+    forgetOnExit(tempPath);
+    throw new ContextError('creating temporary file', err);
+  }
 }
 
 /** Run `fill` on a new atomic file and commit it, or discard it if `fill` throws. */

@@ -1,7 +1,7 @@
 // Junk, truncated and damaged ISOs: one clear error, no stack trace, nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AS_COREOS, runCli } from '../helpers/cli.js';
 import { needs } from '../helpers/env.js';
@@ -51,6 +51,21 @@ describe.skipIf(needs({ tools: ['xz', 'xorriso'] }))('bad inputs', () => {
     const r = await runCli(['iso', 'ignition', 'embed', path], { input: CONFIG });
     expect(r.stderr).toBe('Error: parsing ISO9660 image\n\nCaused by:\n    ISO image is incomplete\n');
     expect(sha256(readFileSync(path))).toBe(before);
+  });
+
+  it('-o with a damaged ISO: the ISO error, not the output one, and no output or temporary file (the copy starts early)', async () => {
+    const path = join(dir, 'truncated-o.iso');
+    writeFileSync(path, readFileSync(pristine('embed-areas-2023-07.x86_64')).subarray(0, 600_000));
+    const outDir = join(dir, 'out-damaged');
+    mkdirSync(outDir);
+    const r = await runCli(['iso', 'ignition', 'embed', '-o', join(outDir, 'out.iso'), path], { input: CONFIG });
+    expect(r.stderr).toBe('Error: parsing ISO9660 image\n\nCaused by:\n    ISO image is incomplete\n');
+    // An output that exists: still the ISO's error first.
+    writeFileSync(join(outDir, 'there.iso'), 'keep');
+    const r2 = await runCli(['iso', 'ignition', 'embed', '-o', join(outDir, 'there.iso'), path], { input: CONFIG });
+    expect(r2.stderr).toBe('Error: parsing ISO9660 image\n\nCaused by:\n    ISO image is incomplete\n');
+    expect(readdirSync(outDir)).toEqual(['there.iso']);
+    expect(readFileSync(join(outDir, 'there.iso'), 'utf8')).toBe('keep');
   });
 
   it('a missing file', async () => {

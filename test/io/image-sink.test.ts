@@ -163,3 +163,93 @@ describe('ImageSink', () => {
     expect(sha(got.subarray(MiB))).toBe(sha(data.subarray(MiB)));
   });
 });
+
+describe('ImageSink with a DirectTarget', () => {
+  const UNIT = 4096;
+  /** An image of `length` bytes, every 4 KiB unit different, arriving in chunks of odd sizes. */
+  function image(length: number): { data: Buffer; stream: () => Readable } {
+    const data = Buffer.alloc(length);
+    for (let i = 0; i + 4 <= length; i += 1000) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const sizes = [MiB, 777, 300_000, 3 * MiB + 5, 65_536];
+    return {
+      data,
+      stream: () =>
+        Readable.from(
+          (function* () {
+            for (let off = 0, i = 0; off < length; i++) {
+              const n = Math.min(sizes[i % sizes.length] as number, length - off);
+              yield Buffer.from(data.subarray(off, off + n));
+              off += n;
+            }
+          })(),
+        ),
+    };
+  }
+
+  /** The direct handle is a second handle on the same file, recording its writes; `refuse` makes the first one fail with EINVAL. */
+  async function run(length: number, refuse = false) {
+    const { data, stream } = image(length);
+    const path = join(dir, `direct-${length}-${refuse}.img`);
+    const dest = await open(path, 'w+');
+    const second = await open(path, 'r+');
+    const directWrites: Array<[number, number]> = [];
+    const bufferedWrites: Array<[number, number]> = [];
+    let refused = false;
+    const handle = {
+      async write(buf: Buffer, off: number, len: number, pos: number) {
+        if (refuse && !refused) {
+          refused = true;
+          throw Object.assign(new Error('Invalid argument'), { code: 'EINVAL' });
+        }
+        directWrites.push([pos, len]);
+        return second.write(buf, off, len, pos);
+      },
+    } as unknown as FileHandle;
+    const destSpy = new Proxy(dest, {
+      get(target, prop) {
+        if (prop === 'write') {
+          return (buf: Buffer, off: number, len: number, pos: number) => {
+            bufferedWrites.push([pos, len]);
+            return target.write(buf, off, len, pos);
+          };
+        }
+        const v = Reflect.get(target, prop);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const buffers = [0, 1, 2].map(() => Buffer.alloc(MiB));
+    try {
+      await pipeline(stream(), new ImageSink(destSpy, { holdBack: ZERO_HOLD_BACK, direct: { handle, unit: UNIT, buffers } }));
+    } finally {
+      await second.close();
+      await dest.close();
+    }
+    const got = readFileSync(path);
+    return { data, got, directWrites, bufferedWrites };
+  }
+
+  it('writes whole units through the staging buffers and the short tail through the page cache, byte for byte', async () => {
+    const length = 13 * MiB + 3 * UNIT + 123;
+    const { data, got, directWrites, bufferedWrites } = await run(length);
+    expect(got.subarray(MiB).equals(data.subarray(MiB))).toBe(true);
+    for (const [pos, len] of directWrites) {
+      expect(pos % UNIT).toBe(0);
+      expect(len % UNIT).toBe(0);
+    }
+    expect(directWrites.reduce((a, [, len]) => a + len, 0)).toBe(length - MiB - 123);
+    // The placeholder, the commit of the first MiB, and the 123-byte tail.
+    expect(bufferedWrites.filter(([pos]) => pos >= MiB)).toEqual([[length - 123, 123]]);
+  });
+
+  it('goes on through the page cache, with the same bytes, when the device refuses a direct write', async () => {
+    const length = 6 * MiB + UNIT;
+    const { data, got, directWrites } = await run(length, true);
+    expect(got.subarray(MiB).equals(data.subarray(MiB))).toBe(true);
+    expect(directWrites).toEqual([]);
+  });
+
+  it('refuses a DirectTarget with fewer staging buffers than writes in flight plus one', () => {
+    const direct = { handle: {} as FileHandle, unit: UNIT, buffers: [Buffer.alloc(UNIT), Buffer.alloc(UNIT)] };
+    expect(() => new ImageSink({} as FileHandle, { holdBack: ZERO_HOLD_BACK, direct })).toThrow('needs 3 staging buffers');
+  });
+});

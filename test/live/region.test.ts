@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { open } from 'node:fs/promises';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { copyWithRegions, plannedWrites, streamWithRegions, writeRegions, type Region } from '../../src/live/region.js';
+import { writeAtomically } from '../../src/util/atomic-file.js';
 import { errorChain } from '../../src/util/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -58,17 +59,28 @@ describe('regions in the three output modes', () => {
     expect(readFileSync(src).equals(input)).toBe(true);
   });
 
-  it('copies a regular file with the kernel (fs.copyFile), keeping the output mode 0600', async () => {
+  it('an atomic file made as a kernel copy (copyFrom) gets the regions and mode 0600, whatever the umask', async () => {
     const src = join(dir, 'src-kernel.bin');
     writeFileSync(src, input, { mode: 0o644 });
     const copyPath = join(dir, 'copy-kernel.bin');
-    const inH = await open(src, 'r');
-    const outH = await open(copyPath, 'wx', 0o600);
-    await copyWithRegions(inH, outH, regions(), { from: src, to: copyPath });
-    await outH.close();
-    await inH.close();
+    const umask = process.umask(0o002);
+    try {
+      await writeAtomically(copyPath, { noClobber: true, mode: 0o600, copyFrom: src }, (file) => writeRegions(file.handle, regions()));
+    } finally {
+      process.umask(umask);
+    }
     expect(readFileSync(copyPath).equals(expected())).toBe(true);
     expect(statSync(copyPath).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((n) => n.includes('-temp-'))).toEqual([]);
+
+    // A copy that fails leaves no temporary file.
+    const missing = writeAtomically(
+      join(dir, 'never.bin'),
+      { noClobber: true, copyFrom: join(dir, 'no-such-source') },
+      async () => undefined,
+    );
+    await expect(missing).rejects.toThrow('copying input to temporary file');
+    expect(readdirSync(dir).filter((n) => n.includes('-temp-') || n === 'never.bin')).toEqual([]);
   });
 
   it('streams inputs larger than one 4 MiB read', async () => {

@@ -17,6 +17,7 @@ import { fixture, tmpDir } from '../helpers/tmp.js';
 import { memberLength } from '../../src/io/codec/member-decoder.js';
 import { xzFramer, type FramedBlock } from '../../src/io/codec/xz.js';
 import { XZ_EOF } from '../../src/io/compression.js';
+import { openDirect } from '../../src/io/direct-io.js';
 
 const TOOLS = ['losetup', 'blockdev', 'partx', 'lsblk', 'blkid', 'mount', 'sgdisk', 'mkfs.ext4', 'mkfs.vfat', 'xz', 'gpg'];
 const skip = needs({ root: true, tools: TOOLS });
@@ -286,6 +287,27 @@ describe.skipIf(skip)('install on loop devices', () => {
         .subarray(0, 1 << 20)
         .equals(readFileSync(image.raw).subarray(0, 1 << 20)),
     ).toBe(false);
+  });
+
+  it('opens a loop device for O_DIRECT with aligned staging buffers: an aligned write lands, a misaligned one is refused', async () => {
+    const { file, loop } = makeDisk('direct.img', 8);
+    const direct = await openDirect(loop, 4096, 1 << 20, 3);
+    expect(direct).toBeDefined();
+    if (direct === undefined) return;
+    try {
+      expect(direct.buffers.map((b) => b.length)).toEqual([1 << 20, 1 << 20, 1 << 20]);
+      const buf = direct.buffers[0] as Buffer;
+      buf.fill(0x5c);
+      await direct.handle.write(buf, 0, 1 << 20, 1 << 20);
+      // Really O_DIRECT: the same bytes one byte off their aligned start are refused.
+      const misaligned = Buffer.from(buf.buffer, buf.byteOffset + 1, 4096);
+      await expect(direct.handle.write(misaligned, 0, 4096, 2 << 20)).rejects.toMatchObject({ code: 'EINVAL' });
+    } finally {
+      await direct.handle.close();
+    }
+    const disk = readFileSync(file);
+    expect(disk.subarray(1 << 20, 2 << 20).every((b) => b === 0x5c)).toBe(true);
+    expect(disk.subarray(2 << 20, (2 << 20) + 4096).every((b) => b === 0x5c)).toBe(false);
   });
 
   it('refuses an image that would overwrite a saved partition, before writing', async () => {

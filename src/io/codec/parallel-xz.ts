@@ -277,31 +277,47 @@ class ParallelXzDecoder implements MemberDecoder {
       const block = this.announced[0];
       if (block === undefined || block.end > this.received) return;
       this.announced.shift();
-      const size = block.uncompressedSize ?? -1;
-      const weight = size >= 0 ? size : MAX_BLOCK;
-      // Bounded queue: wait for the oldest block to be emitted.
-      while (this.queue.length > 0 && (this.queue.length >= this.opts.workers || this.queuedBytes + weight > IN_FLIGHT_BYTES)) {
-        await this.emitOldest();
+      const weight = block.uncompressedSize ?? MAX_BLOCK;
+      const full = (): boolean =>
+        this.queue.length > 0 && (this.queue.length >= this.opts.workers || this.queuedBytes + weight > IN_FLIGHT_BYTES);
+      // Bounded queue: wait for the oldest block to be decoded; once it is
+      // taken, the worker it freed gets this block before the oldest is
+      // emitted (emitting 24 MiB waits for the disk; a worker idle that long
+      // was a quarter of a core).
+      let dispatched = false;
+      while (!dispatched && full()) {
+        await this.emitOldest(() => {
+          if (full()) return;
+          this.dispatch(block);
+          dispatched = true;
+        });
       }
-      const length = block.end - block.start;
-      const input = this.inputBuffer(length);
-      this.take(block.start, block.end, input);
-      const pieces: ArrayBuffer[] = [];
-      for (let n = 0; n < Math.ceil(size / DECOMPRESS_CHUNK_SIZE); n++) pieces.push(takeChunk().buffer as ArrayBuffer);
-      const pool = this.pool as WorkerPool;
-      const result = pool.run({
-        offset: block.start,
-        streamHeader: this.streamHeader as Buffer,
-        block: input,
-        blockLength: length,
-        pieces,
-        size,
-      });
-      const job: Job = { block, result, settled: false };
-      void result.then(() => (job.settled = true));
-      this.queue.push(job);
-      this.queuedBytes += weight;
+      if (!dispatched) this.dispatch(block);
     }
+  }
+
+  /** Hand one block, all received, to a worker. */
+  private dispatch(block: FramedBlock): void {
+    const size = block.uncompressedSize ?? -1;
+    const weight = size >= 0 ? size : MAX_BLOCK;
+    const length = block.end - block.start;
+    const input = this.inputBuffer(length);
+    this.take(block.start, block.end, input);
+    const pieces: ArrayBuffer[] = [];
+    for (let n = 0; n < Math.ceil(size / DECOMPRESS_CHUNK_SIZE); n++) pieces.push(takeChunk().buffer as ArrayBuffer);
+    const pool = this.pool as WorkerPool;
+    const result = pool.run({
+      offset: block.start,
+      streamHeader: this.streamHeader as Buffer,
+      block: input,
+      blockLength: length,
+      pieces,
+      size,
+    });
+    const job: Job = { block, result, settled: false };
+    void result.then(() => (job.settled = true));
+    this.queue.push(job);
+    this.queuedBytes += weight;
   }
 
   /** Emit the blocks at the head of the queue that are already decoded. */
@@ -313,13 +329,15 @@ class ParallelXzDecoder implements MemberDecoder {
     }
   }
 
-  private async emitOldest(): Promise<void> {
+  /** Take the oldest block once decoded, run `taken` (a dispatch into the room it left), then emit the block. */
+  private async emitOldest(taken?: () => void): Promise<void> {
     const job = this.queue.shift();
     if (job === undefined) return;
     const r = await job.result;
     this.queuedBytes -= job.block.uncompressedSize ?? MAX_BLOCK;
     if (r.block.byteLength > 0 && this.spareInputs.length <= this.opts.workers) this.spareInputs.push(r.block);
     if (!r.ok) throw new Error(`xz block at offset ${job.block.start}: ${r.message}`);
+    taken?.();
     let total = 0;
     for (let i = 0; i < r.buffers.length; i++) {
       const length = r.lengths[i] ?? 0;
