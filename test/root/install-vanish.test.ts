@@ -17,18 +17,17 @@
 //
 // The guest always runs dist/nestos-installer-linux-x64 (npm test's pretest
 // builds it), so the pass of .ci/run that runs the CLI tests against that
-// same executable skips this file instead of booting the guest again.
+// same executable leaves this file out (--exclude) rather than boot again.
 // Root (the kernel in /boot is readable by root only); an x86_64 kernel in
 // /boot with its modules; tools: qemu-system-x86_64, busybox, cpio, ldd, and
 // for the image sgdisk, mkfs.ext4, mkfs.vfat, xz, gpg.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
-import { CLI_EXECUTABLE } from '../helpers/cli.js';
 import { missing, needs } from '../helpers/env.js';
 import { DISK_PATTERN } from '../helpers/loop-disk.js';
 import { buildMetalImage, type MetalImage } from '../helpers/metal-image.js';
@@ -41,11 +40,6 @@ const TOOLS = ['qemu-system-x86_64', 'busybox', 'cpio', 'ldd', 'sgdisk', 'mkfs.e
 const kernel = hostKernel();
 
 function skipReason(): string | undefined {
-  if (CLI_EXECUTABLE !== undefined && existsSync(EXE) && realpathSync(CLI_EXECUTABLE) === realpathSync(EXE)) {
-    const reason = 'the guest runs the standalone executable in the dist/main.js pass already';
-    process.stderr.write(`skipping: ${reason}\n`);
-    return reason;
-  }
   return (
     needs({ root: true, tools: TOOLS }) ??
     (kernel === undefined || !existsSync(join('/lib/modules', kernel.version, 'modules.dep'))
@@ -139,7 +133,7 @@ const between = (text: string, begin: string, end: string): string | undefined =
 
 describe.skipIf(skip)('install onto a disk that vanishes or loses power mid-write (QEMU guest)', () => {
   // Made in beforeAll rather than with tmpDir() while the file is collected:
-  // a skipped describe (the executable's pass) runs no afterAll to remove it.
+  // a skipped describe runs no afterAll to remove it.
   let dir = '';
   let image: MetalImage;
   let qemu: ChildProcess | undefined;
