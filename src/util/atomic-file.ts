@@ -173,7 +173,7 @@ async function createCopy(from: string, tempPath: string, mode: number): Promise
   await unlink(tempPath);
   const umask = process.umask(0o077);
   try {
-    await copyFile(from, tempPath, constants.COPYFILE_EXCL);
+    await copyFile(from, tempPath, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   } catch (err) {
     forgetOnExit(tempPath);
     if (hasErrorCode(err, 'EEXIST')) throw err;
