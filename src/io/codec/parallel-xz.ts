@@ -156,7 +156,11 @@ class ParallelXzDecoder implements MemberDecoder {
   private announced: FramedBlock[] = [];
   private readonly queue: Job[] = [];
   private queuedBytes = 0;
-  /** Compressed-block buffers back from the workers, for reuse. */
+  /**
+   * A compressed-block buffer back from a worker, for the next dispatch (which
+   * follows each return): one is enough, and keeping one per worker held
+   * another 12-20 MiB of peak RSS.
+   */
   private readonly spareInputs: ArrayBuffer[] = [];
   private readonly seen: Array<{ unpadded: number; uncompressed: number }> = [];
   private indexStart = -1;
@@ -335,7 +339,7 @@ class ParallelXzDecoder implements MemberDecoder {
     if (job === undefined) return;
     const r = await job.result;
     this.queuedBytes -= job.block.uncompressedSize ?? MAX_BLOCK;
-    if (r.block.byteLength > 0 && this.spareInputs.length <= this.opts.workers) this.spareInputs.push(r.block);
+    if (r.block.byteLength > 0 && this.spareInputs.length === 0) this.spareInputs.push(r.block);
     if (!r.ok) throw new Error(`xz block at offset ${job.block.start}: ${r.message}`);
     taken?.();
     let total = 0;
