@@ -6,11 +6,16 @@
 // out each block as soon as its last byte is in, and hands it to a pool of
 // worker threads (xz-worker.ts; at most one per core, besides the main
 // thread). Decoded blocks are emitted strictly in order, in chunks of at most
-// 1 MiB. A bounded queue keeps memory flat: at most WORKERS blocks are
-// dispatched and not yet taken for output (plus the one being emitted), and
-// their stated sizes together stay under IN_FLIGHT_BYTES. Each worker's liblzma verifies its block's header CRC, stated
-// sizes and check; at the end the main thread verifies the stream's index
-// (every record against the blocks seen, CRC32) and footer.
+// 1 MiB: a worker sends each 1 MiB back as soon as it is full, the oldest
+// block's are written while it still decodes, and each one received is
+// answered with an empty buffer, so only a block waiting for an older one
+// sits whole in memory. A bounded queue keeps memory flat: at most WORKERS
+// blocks are dispatched and not yet finished, and their stated sizes
+// together stay under IN_FLIGHT_BYTES. Each worker's liblzma verifies its
+// block's header CRC, stated sizes and check; at the end the main thread
+// verifies the stream's index (every record against the blocks seen, CRC32)
+// and footer. Output of a block that then fails has been emitted, as a
+// streaming decoder's would have; the error still fails the whole stream.
 //
 // The decision is taken at the first block header: a block that states both
 // its sizes, no bigger than MAX_BLOCK, in a stream that is not just that one
@@ -30,12 +35,14 @@ import { XZ_EOF, XZ_FOOTER_MAGIC } from '../compression.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
 import { FrameScanner, type DecodeOutput, type MemberDecoder } from './member-decoder.js';
 import { XZ_FOOTER_SIZE, openXzDecoder, readVarint, xzFramer, type BlockHeader, type FramedBlock } from './xz.js';
-import type { XzJob, XzResult } from './xz-worker.js';
+import type { XzJob, XzMessage, XzRequest } from './xz-worker.js';
 
 /** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
 export const MAX_BLOCK = 64 << 20;
 /** Stated uncompressed bytes of the blocks dispatched and not yet emitted. */
 const IN_FLIGHT_BYTES = 96 << 20;
+/** Empty output buffers each worker starts with (then one back for each it sends). */
+const WORKER_RESERVE = 2;
 
 export interface ParallelXzOptions {
   /** Worker threads (default: one per core). */
@@ -63,17 +70,25 @@ function workerScript(): [string | URL, WorkerOptions] {
   return [found, {}];
 }
 
+type Done = Extract<XzMessage, { kind: 'done' }>;
+
 interface Job {
   block: FramedBlock;
-  result: Promise<XzResult>;
-  settled: boolean;
+  /** Output received and not yet emitted, in order. */
+  pieces: Buffer[];
+  /** Bytes emitted so far. */
+  emitted: number;
+  /** The worker's last word on the block. */
+  done: Done | undefined;
+  /** Wakes the emitter waiting on this job. */
+  wake: (() => void) | undefined;
 }
 
 class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly waiting: Array<(w: Worker) => void> = [];
-  private readonly callbacks = new Map<number, (r: XzResult) => void>();
+  private readonly jobs = new Map<number, Job>();
   private nextId = 0;
 
   constructor(
@@ -81,23 +96,42 @@ class WorkerPool {
     private readonly size: number,
   ) {}
 
+  private give(worker: Worker, count: number): void {
+    const buffers: ArrayBuffer[] = [];
+    for (let i = 0; i < count; i++) buffers.push(takeChunk().buffer as ArrayBuffer);
+    const request: XzRequest = { kind: 'spare', buffers };
+    worker.postMessage(request, buffers);
+  }
+
   private spawn(): Worker {
     const worker = new this.WorkerClass(...workerScript());
-    worker.on('message', (r: XzResult) => {
-      const cb = this.callbacks.get(r.id);
-      this.callbacks.delete(r.id);
-      // An idle worker does not keep the process alive; a busy one does.
-      worker.unref();
-      this.release(worker);
-      cb?.(r);
+    worker.on('message', (m: XzMessage) => {
+      const job = this.jobs.get(m.id);
+      if (m.kind === 'piece') {
+        this.give(worker, 1);
+        job?.pieces.push(adoptChunk(m.buffer).subarray(0, m.length));
+      } else {
+        this.jobs.delete(m.id);
+        // An idle worker does not keep the process alive; a busy one does.
+        worker.unref();
+        this.release(worker);
+        if (job !== undefined) job.done = m;
+      }
+      job?.wake?.();
     });
-    worker.on('error', (err) => {
-      for (const [id, cb] of this.callbacks) cb({ id, ok: false, message: err.message, block: new ArrayBuffer(0) });
-      this.callbacks.clear();
-    });
+    worker.on('error', (err) => this.failAll(err.message));
     worker.unref();
+    this.give(worker, WORKER_RESERVE);
     this.all.push(worker);
     return worker;
+  }
+
+  private failAll(message: string): void {
+    for (const [id, job] of this.jobs) {
+      job.done ??= { id, kind: 'done', ok: false, message, block: new ArrayBuffer(0) };
+      job.wake?.();
+    }
+    this.jobs.clear();
   }
 
   private release(worker: Worker): void {
@@ -113,25 +147,29 @@ class WorkerPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  run(job: Omit<XzJob, 'id'>): Promise<XzResult> {
+  /** Decode `request` on a worker; `job` receives its output and its end. */
+  run(request: Omit<XzJob, 'id'>, job: Job): void {
     const id = this.nextId++;
-    return this.acquire().then(
-      (worker) =>
-        new Promise<XzResult>((resolve) => {
-          this.callbacks.set(id, resolve);
-          worker.ref();
-          worker.postMessage({ ...job, id }, [job.block, ...job.pieces]);
-        }),
+    this.jobs.set(id, job);
+    this.acquire().then(
+      (worker) => {
+        worker.ref();
+        const message: XzRequest = { ...request, id };
+        worker.postMessage(message, [request.block]);
+      },
       // A worker that cannot start (script missing) fails the block like a decoding error.
-      (err: unknown): XzResult => ({ id, ok: false, message: (err as Error).message, block: new ArrayBuffer(0) }),
+      (err: unknown) => {
+        this.jobs.delete(id);
+        job.done = { id, kind: 'done', ok: false, message: (err as Error).message, block: new ArrayBuffer(0) };
+        job.wake?.();
+      },
     );
   }
 
   /** Workers end after the block they are on (see xz-worker.ts); the process waits for busy ones. */
   close(): void {
     for (const w of this.all) w.postMessage('close');
-    for (const [id, cb] of this.callbacks) cb({ id, ok: false, message: 'closed', block: new ArrayBuffer(0) });
-    this.callbacks.clear();
+    this.failAll('closed');
     this.all.length = 0;
     this.idle.length = 0;
   }
@@ -307,51 +345,61 @@ class ParallelXzDecoder implements MemberDecoder {
     const length = block.end - block.start;
     const input = this.inputBuffer(length);
     this.take(block.start, block.end, input);
-    const pieces: ArrayBuffer[] = [];
-    for (let n = 0; n < Math.ceil(size / DECOMPRESS_CHUNK_SIZE); n++) pieces.push(takeChunk().buffer as ArrayBuffer);
-    const pool = this.pool as WorkerPool;
-    const result = pool.run({
-      offset: block.start,
-      streamHeader: this.streamHeader as Buffer,
-      block: input,
-      blockLength: length,
-      pieces,
-      size,
-    });
-    const job: Job = { block, result, settled: false };
-    void result.then(() => (job.settled = true));
+    const job: Job = { block, pieces: [], emitted: 0, done: undefined, wake: undefined };
+    (this.pool as WorkerPool).run(
+      { offset: block.start, streamHeader: this.streamHeader as Buffer, block: input, blockLength: length, size },
+      job,
+    );
     this.queue.push(job);
     this.queuedBytes += weight;
   }
 
-  /** Emit the blocks at the head of the queue that are already decoded. */
+  /** Emit what has arrived of the oldest blocks, without waiting for more. */
   private async emitFinished(): Promise<void> {
     for (;;) {
       const head = this.queue[0];
-      if (head === undefined || !head.settled) return;
-      await this.emitOldest();
+      if (head === undefined) return;
+      if (head.done !== undefined) {
+        await this.emitOldest();
+        continue;
+      }
+      await this.drain(head);
+      if (head.done === undefined) return;
     }
   }
 
-  /** Take the oldest block once decoded, run `taken` (a dispatch into the room it left), then emit the block. */
+  /** Emit the pieces of `job` received so far. */
+  private async drain(job: Job): Promise<void> {
+    for (let piece = job.pieces.shift(); piece !== undefined; piece = job.pieces.shift()) {
+      job.emitted += piece.length;
+      for (let off = 0; off < piece.length; off += DECOMPRESS_CHUNK_SIZE) {
+        await this.out.emit(piece.subarray(off, Math.min(off + DECOMPRESS_CHUNK_SIZE, piece.length)));
+      }
+    }
+  }
+
+  /**
+   * Emit the oldest block as it decodes, until its worker is done; then take
+   * it off the queue, run `taken` (a dispatch into the room it left) and emit
+   * what is left of it.
+   */
   private async emitOldest(taken?: () => void): Promise<void> {
-    const job = this.queue.shift();
+    const job = this.queue[0];
     if (job === undefined) return;
-    const r = await job.result;
+    while (job.done === undefined) {
+      await this.drain(job);
+      if (job.done !== undefined) break;
+      await new Promise<void>((resolve) => (job.wake = resolve));
+      job.wake = undefined;
+    }
+    const r = job.done;
+    this.queue.shift();
     this.queuedBytes -= job.block.uncompressedSize ?? MAX_BLOCK;
     if (r.block.byteLength > 0 && this.spareInputs.length === 0) this.spareInputs.push(r.block);
     if (!r.ok) throw new Error(`xz block at offset ${job.block.start}: ${r.message}`);
     taken?.();
-    let total = 0;
-    for (let i = 0; i < r.buffers.length; i++) {
-      const length = r.lengths[i] ?? 0;
-      const buf = adoptChunk(r.buffers[i] as ArrayBuffer).subarray(0, length);
-      total += length;
-      for (let off = 0; off < length; off += DECOMPRESS_CHUNK_SIZE) {
-        await this.out.emit(buf.subarray(off, Math.min(off + DECOMPRESS_CHUNK_SIZE, length)));
-      }
-    }
-    this.seen.push({ unpadded: job.block.unpaddedSize, uncompressed: total });
+    await this.drain(job);
+    this.seen.push({ unpadded: job.block.unpaddedSize, uncompressed: job.emitted });
   }
 
   /** The framer reached the footer: emit every block, then check index and footer. */

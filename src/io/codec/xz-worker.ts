@@ -1,7 +1,7 @@
 // Worker thread of parallel-xz.ts: decodes whole xz blocks, one job at a time.
 //
 // A job is the stream header (12 bytes) and one block (header, compressed
-// data, padding, check). liblzma's stream decoder reads the header, then the
+// data, padding, check); its output goes back a 1 MiB buffer at a time. liblzma's stream decoder reads the header, then the
 // block; it checks the block header's CRC32, the sizes the header states and
 // the block's check (CRC32/CRC64/SHA-256) as the last input byte goes in.
 // With all input consumed and no error, the block is complete and verified;
@@ -22,44 +22,59 @@ export interface XzJob {
   /** Offset of the block in the stream, for messages. */
   offset: number;
   streamHeader: Uint8Array;
-  /** The block's bytes are block[0, blockLength); the buffer comes back with the result. */
+  /** The block's bytes are block[0, blockLength); the buffer comes back in the `done` message. */
   block: ArrayBuffer;
   blockLength: number;
-  /** Empty 1 MiB output buffers from the main thread's pool, used first. */
-  pieces: ArrayBuffer[];
   /** Uncompressed size from the block header, or -1 when it does not state one. */
   size: number;
 }
 
-export type XzResult =
-  | { id: number; ok: true; buffers: ArrayBuffer[]; lengths: number[]; block: ArrayBuffer }
-  | { id: number; ok: false; message: string; block: ArrayBuffer };
+/** Main thread to worker: a job, empty 1 MiB output buffers, or the end. */
+export type XzRequest = XzJob | { kind: 'spare'; buffers: ArrayBuffer[] } | 'close';
 
 /**
- * Output comes in separate 1 MiB buffers: the main thread emits them one by
- * one and each is freed once written, rather than a whole block staying
- * alive until its last MiB is written.
+ * Worker to main thread, in order: each output buffer as it fills (`piece`),
+ * then `done` once the whole block was decoded and verified, or failed.
+ */
+export type XzMessage =
+  | { id: number; kind: 'piece'; buffer: ArrayBuffer; length: number }
+  | { id: number; kind: 'done'; ok: true; block: ArrayBuffer }
+  | { id: number; kind: 'done'; ok: false; message: string; block: ArrayBuffer };
+
+/**
+ * Output goes back in separate 1 MiB buffers, each as soon as it is full: the
+ * main thread writes the oldest block's while it is still decoding, and gives
+ * back one empty buffer for each it receives, so a block never sits whole in
+ * memory unless it is waiting for an older one.
  */
 const PIECE = DECOMPRESS_CHUNK_SIZE;
 
-function decode(codec: XzCodec, job: XzJob): { buffers: ArrayBuffer[]; lengths: number[] } {
+/** Empty buffers from the main thread; a fresh one is made only when none has arrived yet. */
+const spare: ArrayBuffer[] = [];
+let closing = false;
+
+const piece = (): Buffer => {
+  const ab = spare.pop();
+  return ab !== undefined ? Buffer.from(ab) : Buffer.allocUnsafeSlow(PIECE);
+};
+
+/** Let queued messages (spare buffers, close) in between two pieces. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function decode(codec: XzCodec, job: XzJob, post: (buffer: ArrayBuffer, length: number) => void): Promise<void> {
   const header = Buffer.from(job.streamHeader);
   const block = Buffer.from(job.block, 0, job.blockLength);
-  const buffers: ArrayBuffer[] = [];
-  const lengths: number[] = [];
-  const spare = job.pieces;
-  const piece = (): Buffer => {
-    const ab = spare.pop();
-    return ab !== undefined ? Buffer.from(ab) : Buffer.allocUnsafeSlow(PIECE);
-  };
+  let total = 0;
   let out = piece();
   let outOff = 0;
-  const run = (input: Buffer): void => {
+  const run = async (input: Buffer): Promise<void> => {
     let inOff = 0;
     for (;;) {
       if (outOff === out.length) {
-        buffers.push(out.buffer as ArrayBuffer);
-        lengths.push(outOff);
+        post(out.buffer as ArrayBuffer, outOff);
+        total += outOff;
+        await turn();
+        if (closing) throw new Error('closed');
         out = piece();
         outOff = 0;
       }
@@ -74,39 +89,48 @@ function decode(codec: XzCodec, job: XzJob): { buffers: ArrayBuffer[]; lengths: 
       if (inAfter === 0 && outAfter > 0) return;
     }
   };
-  run(header);
-  run(block);
-  buffers.push(out.buffer as ArrayBuffer);
-  lengths.push(outOff);
-  const total = lengths.reduce((a, b) => a + b, 0);
+  await run(header);
+  await run(block);
+  if (outOff > 0) {
+    post(out.buffer as ArrayBuffer, outOff);
+    total += outOff;
+  } else {
+    spare.push(out.buffer as ArrayBuffer);
+  }
   if (job.size >= 0 && total !== job.size) throw new Error('Data is corrupt');
-  return { buffers, lengths };
 }
 
 const port = parentPort;
 if (port !== null) {
-  port.on('message', (job: XzJob | 'close') => {
+  port.on('message', (request: XzRequest) => {
     // Ending here, never by terminate(): liblzma may be in a native call, and a
     // thread terminated there takes the whole process down (napi_throw).
-    if (job === 'close') {
+    if (request === 'close') {
+      closing = true;
       port.close();
       return;
     }
+    if ('kind' in request) {
+      spare.push(...request.buffers);
+      return;
+    }
+    const job = request;
     void (async () => {
-      let result: XzResult;
-      let transfer: ArrayBuffer[];
+      let done: XzMessage;
       const codec = await openXzCodec();
       try {
-        const { buffers, lengths } = decode(codec, job);
-        result = { id: job.id, ok: true, buffers, lengths, block: job.block };
-        transfer = [...buffers, job.block];
+        await decode(codec, job, (buffer, length) => {
+          const message: XzMessage = { id: job.id, kind: 'piece', buffer, length };
+          port.postMessage(message, [buffer]);
+        });
+        done = { id: job.id, kind: 'done', ok: true, block: job.block };
       } catch (err) {
-        result = { id: job.id, ok: false, message: (err as Error).message, block: job.block };
-        transfer = [job.block];
+        done = { id: job.id, kind: 'done', ok: false, message: (err as Error).message, block: job.block };
+      } finally {
+        // Freed before answering: the main thread may terminate us as soon as it has the last block.
+        codec.handle.close();
       }
-      // Freed before answering: the main thread may terminate us as soon as it has the last block.
-      codec.handle.close();
-      port.postMessage(result, transfer);
+      if (!closing) port.postMessage(done, [job.block]);
     })();
   });
 }
