@@ -26,9 +26,14 @@ export type VolumeDescriptor = PrimaryDescriptor | BootDescriptor | { type: 'sup
 
 const STANDARD_ID = Buffer.from('CD001');
 
+/** Whether a volume descriptor's first bytes carry the standard identifier "CD001". */
+export function hasStandardId(descriptor: Buffer): boolean {
+  return descriptor.subarray(1, 6).equals(STANDARD_ID);
+}
+
 function checkHeader(buf: Buffer): void {
   const id = buf.subarray(1, 6);
-  if (!id.equals(STANDARD_ID)) throw new Error(`unknown descriptor ID: [${[...id].join(', ')}]`);
+  if (!hasStandardId(buf)) throw new Error(`unknown descriptor ID: [${[...id].join(', ')}]`);
   const version = buf[6] ?? 0;
   if (version !== 1) throw new Error(`unknown descriptor version: ${version}`);
 }

@@ -1,18 +1,20 @@
 // Opening a live ISO for customization and writing the result in one of the
 // three output modes (SPEC 4.6), which all produce the same bytes.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { readFullyAt } from '../io/file-io.js';
 import { context } from '../util/errors.js';
-import { writeAtomically, type AtomicFile } from '../util/atomic-file.js';
+import { createAtomicFile, writeAtomically, type AtomicFile } from '../util/atomic-file.js';
 import { openIsoFs, type IsoFs } from '../iso9660/iso-fs.js';
+import { DESCRIPTORS_OFFSET, hasStandardId } from '../iso9660/volume.js';
 import { IsoConfig } from './iso-config.js';
 import { copyWithRegions, streamWithRegions, writeRegions, type Region } from './region.js';
 
 /** Where the customized ISO goes: back into the input, a new file, or a stream. */
 export type OutputTarget =
   | { kind: 'in-place' }
-  /** `copy`: the temporary file, already being made as a copy of the input (earlyCopy in commands/iso-edit.ts). */
+  /** `copy`: the temporary file, already being made as a copy of the input (startFileCopy). */
   | { kind: 'file'; path: string; copy?: Promise<AtomicFile> }
   | { kind: 'stream'; stream: Writable };
 
@@ -46,6 +48,38 @@ export async function openLiveIso(path: string, options: { writable: boolean }):
   }
 }
 
+/**
+ * For `-o FILE` from a regular file that starts like an ISO 9660 volume: the
+ * output's temporary file, made by the kernel as a copy of the input
+ * (copy_file_range, or a reflink where the filesystem clones) while the ISO
+ * is parsed and edited; the copy is most of the time `-o` takes. Undefined
+ * for anything else, and on any error: writeLiveIso then copies through user
+ * space, and the input's own errors come first as without the early copy.
+ */
+export async function startFileCopy(input: string, output: string): Promise<{ file: Promise<AtomicFile> } | undefined> {
+  try {
+    if (!(await stat(input)).isFile()) return undefined;
+    const handle = await open(input, 'r');
+    try {
+      const header = Buffer.alloc(6);
+      if ((await readFullyAt(handle, header, DESCRIPTORS_OFFSET)) < header.length || !hasStandardId(header)) return undefined;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+  const file = createAtomicFile(output, { noClobber: true, mode: 0o600, copyFrom: input });
+  file.catch(() => undefined); // reported by writeLiveIso, after the input's errors
+  return { file };
+}
+
+/** Remove a started copy that will not be used (its own error, if any, gives way to the one being thrown). */
+export async function dropFileCopy(copy: Promise<AtomicFile> | undefined): Promise<void> {
+  const file = await copy?.catch(() => undefined);
+  await file?.discard();
+}
+
 /** Write the modified regions to the chosen target. Regions must already be computed. */
 export async function writeLiveIso(live: LiveIso, regions: readonly Region[], target: OutputTarget): Promise<void> {
   switch (target.kind) {
@@ -63,14 +97,7 @@ export async function writeLiveIso(live: LiveIso, regions: readonly Region[], ta
         }
         return;
       }
-      // A regular input is copied by the kernel as the temporary file is made; anything else through user space.
-      if ((await live.handle.stat()).isFile()) {
-        await writeAtomically(target.path, { noClobber: true, mode: 0o600, copyFrom: live.path }, (file) =>
-          writeRegions(file.handle, regions),
-        );
-      } else {
-        await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) => copyWithRegions(live.handle, file.handle, regions));
-      }
+      await writeAtomically(target.path, { noClobber: true, mode: 0o600 }, (file) => copyWithRegions(live.handle, file.handle, regions));
       return;
     case 'stream':
       await streamWithRegions(live.handle, target.stream, regions);
