@@ -7,11 +7,11 @@
 import { DECOMPRESS_CHUNK_SIZE } from '../util/constants.js';
 
 /**
- * Free buffers kept. The parallel xz decoder has up to three blocks (24 MiB
- * each for `xz -T -6`) out at once: two decoding, one being written. A pool
- * that holds them all never allocates past that working set (77 buffers in a
- * 512 MiB install); at 32, 94 buffers a run were dropped to the garbage
- * collector and 126 allocated afresh. Buffers beyond this are simply collected.
+ * Free buffers kept. The parallel xz decoder can have a whole block (24 MiB
+ * for `xz -T -6`) waiting for an older one, besides the buffers its workers
+ * are filling and those being written; a pool that holds its whole working
+ * set never allocates past it, where one of 32 dropped buffers to the garbage
+ * collector and allocated afresh in turn. Buffers beyond this are collected.
  */
 const MAX_FREE = 96;
 const free: ArrayBuffer[] = [];

@@ -39,7 +39,7 @@ import type { XzJob, XzMessage, XzRequest } from './xz-worker.js';
 
 /** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
 export const MAX_BLOCK = 64 << 20;
-/** Stated uncompressed bytes of the blocks dispatched and not yet emitted. */
+/** Stated uncompressed bytes of the blocks dispatched and not yet finished. */
 const IN_FLIGHT_BYTES = 96 << 20;
 /** Empty output buffers each worker starts with (then one back for each it sends). */
 const WORKER_RESERVE = 2;
@@ -71,6 +71,9 @@ function workerScript(): [string | URL, WorkerOptions] {
 }
 
 type Done = Extract<XzMessage, { kind: 'done' }>;
+
+/** What a block counts for against IN_FLIGHT_BYTES: its stated size, or the most a block may be. */
+const weightOf = (block: FramedBlock): number => block.uncompressedSize ?? MAX_BLOCK;
 
 interface Job {
   block: FramedBlock;
@@ -319,13 +322,12 @@ class ParallelXzDecoder implements MemberDecoder {
       const block = this.announced[0];
       if (block === undefined || block.end > this.received) return;
       this.announced.shift();
-      const weight = block.uncompressedSize ?? MAX_BLOCK;
+      const weight = weightOf(block);
       const full = (): boolean =>
         this.queue.length > 0 && (this.queue.length >= this.opts.workers || this.queuedBytes + weight > IN_FLIGHT_BYTES);
-      // Bounded queue: wait for the oldest block to be decoded; once it is
-      // taken, the worker it freed gets this block before the oldest is
-      // emitted (emitting 24 MiB waits for the disk; a worker idle that long
-      // was a quarter of a core).
+      // Bounded queue: wait for the oldest block to be decoded; once it is,
+      // the worker it freed gets this block before what is left of the
+      // oldest is emitted (that waits for the disk, and the worker would idle).
       let dispatched = false;
       while (!dispatched && full()) {
         await this.emitOldest(() => {
@@ -340,18 +342,22 @@ class ParallelXzDecoder implements MemberDecoder {
 
   /** Hand one block, all received, to a worker. */
   private dispatch(block: FramedBlock): void {
-    const size = block.uncompressedSize ?? -1;
-    const weight = size >= 0 ? size : MAX_BLOCK;
     const length = block.end - block.start;
     const input = this.inputBuffer(length);
     this.take(block.start, block.end, input);
     const job: Job = { block, pieces: [], emitted: 0, done: undefined, wake: undefined };
     (this.pool as WorkerPool).run(
-      { offset: block.start, streamHeader: this.streamHeader as Buffer, block: input, blockLength: length, size },
+      {
+        offset: block.start,
+        streamHeader: this.streamHeader as Buffer,
+        block: input,
+        blockLength: length,
+        size: block.uncompressedSize ?? -1,
+      },
       job,
     );
     this.queue.push(job);
-    this.queuedBytes += weight;
+    this.queuedBytes += weightOf(block);
   }
 
   /** Emit what has arrived of the oldest blocks, without waiting for more. */
@@ -394,7 +400,7 @@ class ParallelXzDecoder implements MemberDecoder {
     }
     const r = job.done;
     this.queue.shift();
-    this.queuedBytes -= job.block.uncompressedSize ?? MAX_BLOCK;
+    this.queuedBytes -= weightOf(job.block);
     if (r.block.byteLength > 0 && this.spareInputs.length === 0) this.spareInputs.push(r.block);
     if (!r.ok) throw new Error(`xz block at offset ${job.block.start}: ${r.message}`);
     taken?.();
