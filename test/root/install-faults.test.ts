@@ -65,16 +65,19 @@ describe.skipIf(skip)('install faults on loop devices', () => {
     const realMount = sh('sh', ['-c', 'command -v mount']).trim();
     writeFileSync(join(bin, 'mount'), `#!/bin/sh\nkill -INT $PPID\nsleep 0.2\nkill -INT $PPID\nexec ${realMount} "$@"\n`);
     chmodSync(join(bin, 'mount'), 0o755);
-    const res = await runCli(['install', ...signed(), '-i', ignitionFile, file], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+    // install mounts the boot partition on a mkdtemp() in TMPDIR: a private
+    // one, since other test files mount in the run's temp root meanwhile.
+    const installTmp = join(dir, 'install-tmp');
+    mkdirSync(installTmp);
+    const res = await runCli(['install', ...signed(), '-i', ignitionFile, file], {
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, TMPDIR: installTmp },
+    });
     expect(res.status).toBe(130);
     expect(res.stderr).not.toContain('Install complete.');
     expect(res.stderr).toContain('Resetting partition table');
     expect(res.stderr.trimEnd().split('\n').at(-1)).toBe('Error: install failed');
     expect(loopsOf(file)).toBe('');
-    // install mounts the boot partition on a mkdtemp() named after the program;
-    // other test files running at the same time have their own mounts there.
-    const tmp = process.env['TMPDIR'] ?? '/tmp';
-    expect([...mountsUnder(join(tmp, 'nestos-installer-')), ...mountsUnder(join(tmp, 'coreos-installer-'))]).toEqual([]);
+    expect(mountsUnder(installTmp)).toEqual([]);
     const gpt = await readGpt(bufferReader(readFileSync(file)));
     expect(gpt?.entries ?? []).toEqual([]);
   });
