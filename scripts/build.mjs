@@ -29,7 +29,7 @@ export const NATIVE_PACKAGES = ['node-liblzma', 'zstd-napi'];
  * directly in dist/, so that URL resolves to the file emitted here.
  */
 export function workerEntries() {
-  return [{ in: join(ROOT, 'src', 'io', 'codec', 'xz-worker.ts'), out: 'xz-worker' }];
+  return ['xz-worker', 'stream-worker'].map((out) => ({ in: join(ROOT, 'src', 'io', 'codec', `${out}.ts`), out }));
 }
 
 const common = {

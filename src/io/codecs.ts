@@ -3,7 +3,8 @@
 // API for other modules:
 //   openMemberDecoder(kind, out, o)   a streaming MemberDecoder (codec/member-decoder.ts) for one
 //                                     gzip member, one xz stream or consecutive zstd frames;
-//                                     o.parallel: multi-block xz on worker threads
+//                                     o.parallel: multi-block xz on worker threads, a big zstd
+//                                     image on a worker beside this thread (codec/offthread.ts)
 //   decodeMember(data, offset, limit) concatenated mode over a Buffer: decode ONE member starting
 //                                     at offset → { kind, decoded, consumed } (initrd reading);
 //                                     DecodedTooLargeError past `limit` decoded bytes
@@ -12,14 +13,24 @@
 // Each codec lives in codec/<name>.ts with its framing (where a member ends)
 // beside its decoder, and is imported only when a member of its kind shows up.
 
-import { sniffCompression, type Codec } from './compression.js';
+import { ZSTD_EOF, sniffCompression, type Codec } from './compression.js';
 import { BoundedCollector, type DecodeOutput, type MemberDecoder } from './codec/member-decoder.js';
 import type { ParallelXzOptions } from './codec/parallel-xz.js';
 
 export interface OpenOptions {
-  /** xz: decode multi-block streams on worker threads (codec/parallel-xz.ts); false: on this thread. */
+  /**
+   * Decode on worker threads: multi-block xz streams in parallel
+   * (codec/parallel-xz.ts), zstd beside this thread (codec/offthread.ts)
+   * unless lengthHint says it is small; false: everything on this thread.
+   */
   parallel?: ParallelXzOptions | false;
 }
+
+/**
+ * zstd input below this stays on this thread: starting a worker costs about
+ * as much as decoding this much (zstd decodes ~1 GB/s, output ~3x the input).
+ */
+export const ZSTD_OFF_THREAD_MIN = 8 << 20;
 
 export { DecodedTooLargeError } from './codec/member-decoder.js';
 
@@ -31,8 +42,13 @@ export async function openMemberDecoder(kind: Codec, out: DecodeOutput, opts: Op
         return (await import('./codec/parallel-xz.js')).openParallelXzDecoder(out, opts.parallel);
       }
       return (await import('./codec/xz.js')).openXzDecoder(out);
-    case 'zstd':
-      return (await import('./codec/zstd.js')).openZstdDecoder(out);
+    case 'zstd': {
+      const zstd = await import('./codec/zstd.js');
+      const hint = opts.parallel ? (opts.parallel.lengthHint ?? 0) : 0;
+      if (!opts.parallel || (hint > 0 && hint < ZSTD_OFF_THREAD_MIN)) return zstd.openZstdDecoder(out);
+      const { openOffThreadDecoder } = await import('./codec/offthread.js');
+      return openOffThreadDecoder('zstd', zstd.zstdFramer(), ZSTD_EOF, out);
+    }
     case 'gzip':
       return (await import('./codec/gzip.js')).openGzipDecoder(out);
   }

@@ -169,6 +169,18 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
     expect(fileSha256(disk, 0, 12 << 20)).toBe(fileSha256(raw));
   });
 
+  it('a zstd image (decoded on a worker thread carried as an asset) installs byte for byte', () => {
+    const raw = join(work, 'zstd.raw');
+    writeFileSync(raw, randomBytes(12 << 20));
+    execFileSync('zstd', ['-q', '-1', '-f', raw]);
+    const disk = join(work, 'zstd-disk.img');
+    execFileSync('truncate', ['-s', '16M', disk]);
+    const r = run(['install', '-f', `${raw}.zst`, '--insecure', disk]);
+    expect(r.stderr).toContain('Install complete.');
+    expect(r.status).toBe(0);
+    expect(fileSha256(disk, 0, 12 << 20)).toBe(fileSha256(raw));
+  });
+
   it('iso ignition embed, then show', () => {
     const iso = join(work, 'live.iso');
     copyFileSync(pristineIso('embed-areas-2022-09'), iso);

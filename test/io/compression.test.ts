@@ -211,11 +211,14 @@ describe('the bundled module under plain Node (ESM/CJS interop of the codecs)', 
   beforeAll(async () => {
     const dir = mkdtempSync(join(ROOT, 'dist', '.test-decompress-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const { esmOptions } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as {
+    const { esmOptions, workerEntries } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as {
       esmOptions(entries: { in: string; out: string }[], outdir: string): object;
+      workerEntries(): { in: string; out: string }[];
     };
     const esbuild = await import('esbuild');
-    await esbuild.build(esmOptions([{ in: join(ROOT, 'src', 'io', 'strict-decoder.ts'), out: 'strict-decoder' }], dir));
+    // With the worker scripts beside it, as in dist/ (zstd decodes on a worker).
+    const entries = [{ in: join(ROOT, 'src', 'io', 'strict-decoder.ts'), out: 'strict-decoder' }, ...workerEntries()];
+    await esbuild.build(esmOptions(entries, dir));
     bundle = join(dir, 'strict-decoder.js');
   });
 

@@ -25,17 +25,15 @@
 // are still cut out by walking their LZMA2 chunks and decoded on a worker.
 
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { isStandalone, seaAsset } from '../../util/resources.js';
+import { Worker } from 'node:worker_threads';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { XZ_EOF, XZ_FOOTER_MAGIC } from '../compression.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
 import { FrameScanner, type DecodeOutput, type MemberDecoder } from './member-decoder.js';
 import { XZ_FOOTER_SIZE, openXzDecoder, readVarint, xzFramer, type BlockHeader, type FramedBlock } from './xz.js';
 import type { XzJob, XzMessage, XzRequest } from './xz-worker.js';
+import { workerScript } from './worker-script.js';
 
 /** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
 export const MAX_BLOCK = 64 << 20;
@@ -54,20 +52,6 @@ export interface ParallelXzOptions {
 /** Worker threads to use by default: one per core, the main thread aside. */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
-}
-
-/**
- * The worker script: dist/xz-worker.js beside the bundle's chunks
- * (scripts/build.mjs workerEntries()); the tests run this file from src/ and
- * use the built one in dist/. The standalone executable carries it as an
- * asset and starts it from its code.
- */
-function workerScript(): [string | URL, WorkerOptions] {
-  if (isStandalone()) return [seaAsset('workers/xz-worker.js').toString('utf8'), { eval: true }];
-  const candidates = [new URL('./xz-worker.js', import.meta.url), new URL('../../../dist/xz-worker.js', import.meta.url)];
-  const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) throw new Error('xz: worker script xz-worker.js not found');
-  return [found, {}];
 }
 
 type Done = Extract<XzMessage, { kind: 'done' }>;
@@ -107,7 +91,7 @@ class WorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new this.WorkerClass(...workerScript());
+    const worker = new this.WorkerClass(...workerScript('xz-worker'));
     worker.on('message', (m: XzMessage) => {
       const job = this.jobs.get(m.id);
       if (m.kind === 'piece') {

@@ -2,10 +2,11 @@
 //
 // Framing: frames (header, block headers, optional checksum) and skippable
 // frames, one after another while the next 4 bytes are a frame magic.
-// Decoding: zstd-napi's DCtx, driven synchronously into 1 MiB chunks.
+// Decoding: zstd-napi's DCtx, driven synchronously into 1 MiB chunks, on this
+// thread or, for an image, on a worker thread (offthread.ts).
 
 import { ZSTD_EOF, ZSTD_MAGIC, isZstdMagic } from '../compression.js';
-import { ChunkedOutput, MemberBounds, need, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
+import { ChunkedOutput, MemberBounds, need, type CodecStep, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 
 /** zstd frames (and skippable frames) while the next 4 bytes start one. */
 export function* zstdFramer(): Framer {
@@ -44,13 +45,28 @@ interface ZstdBinding {
   DCtx: new () => ZstdDCtx;
 }
 
+/**
+ * One zstd decoding context as a CodecStep: the frames' end is the framer's
+ * to find, so `ended` is never set. Shared by the decoder below and the
+ * stream worker (offthread.ts).
+ */
+export async function openZstdStep(): Promise<CodecStep> {
+  // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
+  const mod = (await import('zstd-napi/binding.js')) as unknown as ZstdBinding & { default?: ZstdBinding };
+  const dctx = new (mod.default ?? mod).DCtx();
+  return (src, out, outOff) => {
+    const [, produced, consumed] = dctx.decompressStream(out.subarray(outOff), src);
+    return { produced, consumed, ended: false };
+  };
+}
+
 class ZstdDecoder implements MemberDecoder {
   private readonly bounds = new MemberBounds(zstdFramer(), ZSTD_EOF);
   private readonly sink: ChunkedOutput;
   private ended = false;
 
   constructor(
-    private readonly dctx: ZstdDCtx,
+    private readonly codec: CodecStep,
     out: DecodeOutput,
   ) {
     this.sink = new ChunkedOutput(out);
@@ -71,18 +87,11 @@ class ZstdDecoder implements MemberDecoder {
   private async step(input: Buffer, eof: boolean): Promise<number> {
     if (this.ended) return input.length;
     const { forward, trailing } = this.bounds.take(input, eof);
-    await this.decode(forward);
+    await this.sink.drain(forward, this.codec);
     if (!this.bounds.done) return 0;
     await this.sink.flush();
     this.ended = true;
     return trailing;
-  }
-
-  private async decode(input: Buffer): Promise<void> {
-    await this.sink.drain(input, (src, out, outOff) => {
-      const [, produced, consumed] = this.dctx.decompressStream(out.subarray(outOff), src);
-      return { produced, consumed, ended: false };
-    });
   }
 
   close(): void {
@@ -91,7 +100,5 @@ class ZstdDecoder implements MemberDecoder {
 }
 
 export async function openZstdDecoder(out: DecodeOutput): Promise<MemberDecoder> {
-  // binding.js assigns module.exports dynamically: Node's ESM loader only exposes `default`.
-  const mod = (await import('zstd-napi/binding.js')) as unknown as ZstdBinding & { default?: ZstdBinding };
-  return new ZstdDecoder(new (mod.default ?? mod).DCtx(), out);
+  return new ZstdDecoder(await openZstdStep(), out);
 }
