@@ -55,7 +55,7 @@ export function esmOptions(entryPoints, outdir) {
     sourcesContent: false,
     chunkNames: '[name]-[hash]',
     external: NATIVE_PACKAGES,
-    plugins: [esmBuilds],
+    plugins: [esmBuilds, plainStringWidth],
     define: { ...common.define, __NESTOS_RESOURCE_ROOT__: JSON.stringify('../') },
     // Bundled CommonJS dependencies call require() for Node built-ins.
     banner: {
@@ -75,6 +75,19 @@ const esmBuilds = {
   setup(build) {
     // yaml: "node" → CommonJS dist/, "default" → the same code as ES modules.
     build.onResolve({ filter: /^yaml$/ }, () => ({ path: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') }));
+  },
+};
+
+/**
+ * yargs, cliui and wrap-ansi measure text with `string-width`, which builds an
+ * Intl.Segmenter and a \p{RGI_Emoji} regular expression as it loads (~30 ms
+ * of every start-up), for a help layout we never print: see
+ * src/cli/yargs-string-width.ts, which the bundles use instead.
+ */
+const plainStringWidth = {
+  name: 'plain-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, () => ({ path: join(ROOT, 'src', 'cli', 'yargs-string-width.ts') }));
   },
 };
 
@@ -194,7 +207,7 @@ export async function buildSea() {
     conditions: ['require'],
     minifyWhitespace: true,
     minifySyntax: true,
-    plugins: [embeddedAddons],
+    plugins: [embeddedAddons, plainStringWidth],
     // Bundled ES modules (yargs-parser, resources.ts) use import.meta.url for
     // createRequire() and relative files; in the executable it names the
     // executable itself (no files lie beside it; resources come from assets).
