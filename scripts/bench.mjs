@@ -15,6 +15,8 @@
 // (/usr/bin/time). Times are wall-clock seconds, medians over
 // $NESTOS_BENCH_ROUNDS rounds (default 3); ratio = ours / baseline. The machine
 // may be shared: the figures are only comparable within one run.
+// $NESTOS_BENCH_ONLY (a regular expression) keeps only the rows whose label
+// matches, for working on one path.
 // `node scripts/bench.mjs --prepare` only generates the inputs.
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -29,6 +31,7 @@ const CACHE = process.env.NESTOS_BENCH_CACHE ?? '/var/tmp/nestos-installer-bench
 const IMAGE_MIB = Number(process.env.NESTOS_BENCH_IMAGE_MIB ?? 512);
 const ROUNDS = Number(process.env.NESTOS_BENCH_ROUNDS ?? 3);
 const PAIRS = 10;
+const ONLY = new RegExp(process.env.NESTOS_BENCH_ONLY ?? '');
 const MIB = 1 << 20;
 const STAMP = `v3-${IMAGE_MIB}`;
 
@@ -126,6 +129,7 @@ const rows = [];
  * (a cold 1 GiB copy took 1.0-1.9 s, a warm one 0.35 s).
  */
 async function pair(label, ours, baseLabel, base, target, before = () => {}, inputs = []) {
+  if (!ONLY.test(label)) return;
   const a = [];
   const b = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -158,6 +162,7 @@ async function pair(label, ours, baseLabel, base, target, before = () => {}, inp
 }
 
 function startupPairs(label, args, target) {
+  if (!ONLY.test(label)) return;
   const a = [];
   const b = [];
   for (let i = 0; i < PAIRS; i++) {
