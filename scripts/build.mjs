@@ -53,6 +53,10 @@ export function esmOptions(entryPoints, outdir) {
     splitting: true,
     sourcemap: 'linked',
     sourcesContent: false,
+    // Names are kept and the source maps map back; V8 parses less at every
+    // start-up (the openpgp chunk 808 -> 524 KB; `iso kargs show` 159 -> 143 ms).
+    minifyWhitespace: true,
+    minifySyntax: true,
     chunkNames: '[name]-[hash]',
     external: NATIVE_PACKAGES,
     plugins: [esmBuilds, plainStringWidth],
@@ -170,7 +174,7 @@ export async function buildEsm() {
     if (
       out.exports.length === 1 &&
       out.exports[0] === 'default' &&
-      /^export default require_\w+\(\);$/m.test(readFileSync(join(ROOT, file), 'utf8'))
+      /\bexport default require_\w+\(\);?$/m.test(readFileSync(join(ROOT, file), 'utf8'))
     ) {
       throw new Error(
         `${file}: a CommonJS package is imported dynamically and would lose its named exports; resolve it to its ES module build (esmBuilds in ${fileURLToPath(import.meta.url)})`,
