@@ -66,13 +66,8 @@ export async function openDestination(target: Target): Promise<FileHandle> {
 }
 
 const DIRECT_UNIT = 4096;
-/**
- * Each direct write: 4 MiB. Every write costs the main thread a wake-up of a
- * thread-pool thread, dear on this machine kind (50-80 us); against 1 MiB
- * writes a .zst install took 0.90x the time, a multi-block .xz 0.96x (A/B,
- * alternating, medians of 7 and 5), at the same peak RSS (240-249 MiB).
- */
-const DIRECT_STAGING = 4 << 20;
+/** Each direct write: 1 MiB, as `dd bs=1M oflag=direct`. */
+const DIRECT_STAGING = 1 << 20;
 
 /** The bytes after which the image may not go: the first saved partition, or the end of the device. */
 function writeLimit(saved: SavedPartitions, deviceLength: number, dev: string): { bytes: number; describe: string } {
