@@ -34,6 +34,32 @@ export interface MemberDecoder {
   close(): void;
 }
 
+/**
+ * The shape shared by the decoders that see their member through
+ * MemberBounds (xz.ts, zstd.ts, offthread.ts): write() and end() are one
+ * step() over the next input, with or without the end of input; step()
+ * returns the trailing byte count once the member has ended.
+ */
+export abstract class SteppedDecoder implements MemberDecoder {
+  protected ended = false;
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  write(input: Buffer): Promise<number> {
+    return this.step(input, false);
+  }
+
+  async end(): Promise<number> {
+    return this.ended ? 0 : this.step(Buffer.alloc(0), true);
+  }
+
+  protected abstract step(input: Buffer, eof: boolean): Promise<number>;
+
+  abstract close(): void;
+}
+
 export type FrameRequest = { need: number; lookahead?: boolean } | { skip: number };
 
 /** Returns 'lookahead' when the member ended where the last lookahead began. */

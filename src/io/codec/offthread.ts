@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
-import { MemberBounds, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
+import { MemberBounds, SteppedDecoder, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 import type { StreamCodec, StreamMessage, StreamRequest } from './stream-worker.js';
 import { workerScript } from './worker-script.js';
 
@@ -25,7 +25,7 @@ const MAX_INPUTS = 4;
 /** Empty output buffers the worker holds at most. */
 const RESERVE = 4;
 
-class OffThreadDecoder implements MemberDecoder {
+class OffThreadDecoder extends SteppedDecoder {
   private readonly bounds: MemberBounds;
   private worker: Worker | undefined;
   private staging: Buffer | undefined;
@@ -36,7 +36,6 @@ class OffThreadDecoder implements MemberDecoder {
   private workerEnded = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
-  private ended = false;
 
   constructor(
     codec: StreamCodec,
@@ -44,6 +43,7 @@ class OffThreadDecoder implements MemberDecoder {
     eofMessage: string,
     private readonly out: DecodeOutput,
   ) {
+    super();
     this.bounds = new MemberBounds(framer, eofMessage);
     const [script, options] = workerScript('stream-worker');
     const worker = new Worker(script, { ...options, workerData: { codec } });
@@ -56,18 +56,6 @@ class OffThreadDecoder implements MemberDecoder {
     // Referenced only while we wait for it (wait()).
     worker.unref();
     this.give(RESERVE);
-  }
-
-  get done(): boolean {
-    return this.ended;
-  }
-
-  write(input: Buffer): Promise<number> {
-    return this.step(input, false);
-  }
-
-  async end(): Promise<number> {
-    return this.ended ? 0 : this.step(Buffer.alloc(0), true);
   }
 
   close(): void {
@@ -140,7 +128,7 @@ class OffThreadDecoder implements MemberDecoder {
     if (this.failure) throw this.failure;
   }
 
-  private async step(input: Buffer, eof: boolean): Promise<number> {
+  protected async step(input: Buffer, eof: boolean): Promise<number> {
     if (this.ended) return input.length;
     const { forward, trailing } = this.bounds.take(input, eof);
     await this.send(forward);

@@ -13,6 +13,7 @@ import { XZ_EOF, XZ_FOOTER_MAGIC, XZ_MAGIC } from '../compression.js';
 import {
   ChunkedOutput,
   MemberBounds,
+  SteppedDecoder,
   need,
   type DecodeOutput,
   type FrameRequest,
@@ -233,32 +234,20 @@ export function xzCode(codec: XzCodec, input: Buffer, finish: boolean, sink: Chu
 }
 
 /** One xz stream, decoded on the calling thread. */
-class XzDecoder implements MemberDecoder {
+class XzDecoder extends SteppedDecoder {
   private readonly bounds = new MemberBounds(xzFramer(), XZ_EOF);
   private readonly sink: ChunkedOutput;
-  private ended = false;
   private closed = false;
 
   constructor(
     private readonly codec: XzCodec,
     out: DecodeOutput,
   ) {
+    super();
     this.sink = new ChunkedOutput(out);
   }
 
-  get done(): boolean {
-    return this.ended;
-  }
-
-  write(input: Buffer): Promise<number> {
-    return this.step(input, false);
-  }
-
-  async end(): Promise<number> {
-    return this.ended ? 0 : this.step(Buffer.alloc(0), true);
-  }
-
-  private async step(input: Buffer, eof: boolean): Promise<number> {
+  protected async step(input: Buffer, eof: boolean): Promise<number> {
     if (this.ended) return input.length;
     const { forward, trailing } = this.bounds.take(input, eof);
     await xzCode(this.codec, forward, false, this.sink);

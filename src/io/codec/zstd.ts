@@ -6,7 +6,16 @@
 // thread or, for an image, on a worker thread (offthread.ts).
 
 import { ZSTD_EOF, ZSTD_MAGIC, isZstdMagic } from '../compression.js';
-import { ChunkedOutput, MemberBounds, need, type CodecStep, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
+import {
+  ChunkedOutput,
+  MemberBounds,
+  SteppedDecoder,
+  need,
+  type CodecStep,
+  type DecodeOutput,
+  type Framer,
+  type MemberDecoder,
+} from './member-decoder.js';
 
 /** zstd frames (and skippable frames) while the next 4 bytes start one. */
 export function* zstdFramer(): Framer {
@@ -60,31 +69,19 @@ export async function openZstdStep(): Promise<CodecStep> {
   };
 }
 
-class ZstdDecoder implements MemberDecoder {
+class ZstdDecoder extends SteppedDecoder {
   private readonly bounds = new MemberBounds(zstdFramer(), ZSTD_EOF);
   private readonly sink: ChunkedOutput;
-  private ended = false;
 
   constructor(
     private readonly codec: CodecStep,
     out: DecodeOutput,
   ) {
+    super();
     this.sink = new ChunkedOutput(out);
   }
 
-  get done(): boolean {
-    return this.ended;
-  }
-
-  write(input: Buffer): Promise<number> {
-    return this.step(input, false);
-  }
-
-  async end(): Promise<number> {
-    return this.ended ? 0 : this.step(Buffer.alloc(0), true);
-  }
-
-  private async step(input: Buffer, eof: boolean): Promise<number> {
+  protected async step(input: Buffer, eof: boolean): Promise<number> {
     if (this.ended) return input.length;
     const { forward, trailing } = this.bounds.take(input, eof);
     await this.sink.drain(forward, this.codec);
