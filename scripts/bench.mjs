@@ -16,7 +16,7 @@
 // $NESTOS_BENCH_ROUNDS rounds (default 3); ratio = ours / baseline. The machine
 // may be shared: the figures are only comparable within one run.
 // $NESTOS_BENCH_ONLY (a regular expression) keeps only the rows whose label
-// matches, for working on one path.
+// matches, for working on one path; NESTOS_BENCH_VERBOSE=1 logs every timed run.
 // `node scripts/bench.mjs --prepare` only generates the inputs.
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,6 +32,7 @@ const IMAGE_MIB = Number(process.env.NESTOS_BENCH_IMAGE_MIB ?? 512);
 const ROUNDS = Number(process.env.NESTOS_BENCH_ROUNDS ?? 3);
 const PAIRS = 10;
 const ONLY = new RegExp(process.env.NESTOS_BENCH_ONLY ?? '');
+const VERBOSE = process.env.NESTOS_BENCH_VERBOSE === '1';
 const MIB = 1 << 20;
 const STAMP = `v3-${IMAGE_MIB}`;
 
@@ -122,11 +123,17 @@ const median = (xs) => {
 const rows = [];
 
 /**
- * Alternate ours and baseline for ROUNDS rounds; `before` runs untimed before
- * each command, then the `inputs` both read are pulled into the page cache:
- * this machine kind reclaims pages left idle for a while (kdamond), so
- * whichever side ran first after a pause read its input from the host disk
- * (a cold 1 GiB copy took 1.0-1.9 s, a warm one 0.35 s).
+ * Alternate ours and baseline for ROUNDS rounds. Before each command the
+ * `inputs` both read are pulled into the page cache: this machine kind
+ * reclaims pages left idle for a while (kdamond), so whichever side ran first
+ * after a pause read its input from the host disk (a cold 1 GiB copy took
+ * 1.0-1.9 s, a warm one 0.35 s). Then `before` runs (deleting the previous
+ * output), right before the timed command: the VM's balloon reports freed
+ * memory to the host about 2 s after it is freed (free page reporting), and a
+ * command that then writes 1 GiB waits while the host faults every page back
+ * in (2.9-3.9 s instead of 0.35-0.45 s, for cp as for us). Deleted just
+ * before, the previous output's pages are reused before they are reported,
+ * as on a machine without a balloon.
  */
 async function pair(label, ours, baseLabel, base, target, before = () => {}, inputs = []) {
   if (!ONLY.test(label)) return;
@@ -142,10 +149,11 @@ async function pair(label, ours, baseLabel, base, target, before = () => {}, inp
           [ours, a],
           [base, b],
         ]) {
-      before();
       sh('sync');
       for (const input of inputs) sh(`cat ${input} > /dev/null`);
+      before();
       out.push(await measure(cmd));
+      if (VERBOSE) log(`  ${out === a ? 'ours' : 'baseline'} ${(out.at(-1) ?? { seconds: 0 }).seconds.toFixed(2)} s`);
     }
   }
   const row = {
