@@ -53,10 +53,6 @@ export function esmOptions(entryPoints, outdir) {
     splitting: true,
     sourcemap: 'linked',
     sourcesContent: false,
-    // Names are kept and the source maps map back; V8 parses less at every
-    // start-up (the openpgp chunk 808 -> 524 KB; `iso kargs show` 159 -> 143 ms).
-    minifyWhitespace: true,
-    minifySyntax: true,
     chunkNames: '[name]-[hash]',
     external: NATIVE_PACKAGES,
     plugins: [esmBuilds, plainStringWidth],
