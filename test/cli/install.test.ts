@@ -2,13 +2,15 @@
 // write, and (E8) installs into disk-image files, which need no root
 // unless the boot partition is edited. Ctrl-C after the first write.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { bufferReader, readGpt } from '../../src/blockdev/gpt.js';
-import { cliCommand, runCli } from '../helpers/cli.js';
+import { CLI, cliCommand, runCli } from '../helpers/cli.js';
+import { needs } from '../helpers/env.js';
 import { serveDir } from '../helpers/http-server.js';
 import { copyInto, fixture, tmpDir } from '../helpers/tmp.js';
 
@@ -172,6 +174,34 @@ describe('install into a disk-image file (E8, no post-processing)', () => {
       expect((await readGpt(bufferReader(readFileSync(target))))?.entries).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('install under Node flags that worker threads refuse', () => {
+  // `node --max-old-space-size=… nestos-installer install`: the codec workers
+  // (parallel xz, zstd) start without the flags instead of failing the install.
+  it.skipIf(needs({ tools: ['xz', 'zstd'] }))('multi-block xz and zstd images install byte for byte', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const raw = file('flags.raw', randomBytes(12 << 20));
+    execFileSync('xz', ['-T2', '--block-size=2MiB', '-0', '-k', '-f', raw]);
+    execFileSync('zstd', ['-q', '-1', '-f', raw]);
+    for (const image of [`${raw}.xz`, `${raw}.zst`]) {
+      const target = disk(`flags-${image.slice(-3)}.img`, 16);
+      const res = spawnSync(
+        process.execPath,
+        ['--max-old-space-size=512', '--max-semi-space-size=4', CLI, 'install', '-f', image, '--insecure', target],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(lastLine(res.stderr)).toBe('Install complete.');
+      expect(res.status).toBe(0);
+      expect(
+        readFileSync(target)
+          .subarray(0, 12 << 20)
+          .equals(readFileSync(raw)),
+      ).toBe(true);
     }
   });
 });

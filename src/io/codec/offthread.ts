@@ -11,12 +11,12 @@
 // worker, and it decodes into RESERVE empty 1 MiB buffers, getting one back
 // each time the main thread has passed a piece on to its reader.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
 import { MemberBounds, SteppedDecoder, type DecodeOutput, type Framer, type MemberDecoder } from './member-decoder.js';
 import type { StreamCodec, StreamMessage, StreamRequest } from './stream-worker.js';
-import { workerScript } from './worker-script.js';
+import { startWorker } from './worker-script.js';
 
 /** Input is handed over in buffers of this size (the last one of a member may be shorter). */
 const INPUT_SIZE = DECOMPRESS_CHUNK_SIZE;
@@ -45,8 +45,7 @@ class OffThreadDecoder extends SteppedDecoder {
   ) {
     super();
     this.bounds = new MemberBounds(framer, eofMessage);
-    const [script, options] = workerScript('stream-worker');
-    const worker = new Worker(script, { ...options, workerData: { codec } });
+    const worker = startWorker('stream-worker', { workerData: { codec } });
     this.worker = worker;
     worker.on('message', (m: StreamMessage) => this.receive(m));
     worker.on('error', (err) => this.fail(err));

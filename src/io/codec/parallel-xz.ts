@@ -26,14 +26,14 @@
 
 import { availableParallelism } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { XZ_EOF, XZ_FOOTER_MAGIC } from '../compression.js';
 import { adoptChunk, takeChunk } from '../chunk-pool.js';
 import { FrameScanner, type DecodeOutput, type MemberDecoder } from './member-decoder.js';
 import { XZ_FOOTER_SIZE, openXzDecoder, readVarint, xzFramer, type BlockHeader, type FramedBlock } from './xz.js';
 import type { XzJob, XzMessage, XzRequest } from './xz-worker.js';
-import { workerScript } from './worker-script.js';
+import { startWorker } from './worker-script.js';
 
 /** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
 export const MAX_BLOCK = 64 << 20;
@@ -78,10 +78,7 @@ class WorkerPool {
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;
 
-  constructor(
-    private readonly WorkerClass: typeof Worker,
-    private readonly size: number,
-  ) {}
+  constructor(private readonly size: number) {}
 
   private give(worker: Worker, count: number): void {
     const buffers: ArrayBuffer[] = [];
@@ -91,7 +88,7 @@ class WorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new this.WorkerClass(...workerScript('xz-worker'));
+    const worker = startWorker('xz-worker');
     worker.on('message', (m: XzMessage) => {
       const job = this.jobs.get(m.id);
       if (m.kind === 'piece') {
@@ -221,8 +218,7 @@ class ParallelXzDecoder implements MemberDecoder {
       if (first === undefined && this.indexStart < 0) return 0;
       if (!this.worthIt(first)) return this.fallBack(input.subarray(used));
       this.mode = 'parallel';
-      // A static import: the standalone executable's script cannot import() (this module is a lazy chunk anyway).
-      this.pool = new WorkerPool(Worker, this.opts.workers);
+      this.pool = new WorkerPool(this.opts.workers);
     }
     await this.dispatchReady();
     await this.emitFinished();
