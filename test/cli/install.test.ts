@@ -176,6 +176,40 @@ describe('install into a disk-image file (E8, no post-processing)', () => {
       await server.close();
     }
   });
+
+  it.skipIf(needs({ tools: ['xz', 'zstd'] }))(
+    'Ctrl-C while a zstd image decodes on its worker thread: exits 130 and resets the table',
+    async () => {
+      const { execFileSync } = await import('node:child_process');
+      // The sample image with 12 MiB of random bytes at 20 MiB: a .zst above 8 MiB, decoded on a worker.
+      const raw = execFileSync('xz', ['-dc', SAMPLE], { maxBuffer: 64 << 20 });
+      randomBytes(12 << 20).copy(raw, 20 << 20);
+      const served = tmpDir();
+      writeFileSync(join(served, 'img.raw.zst'), execFileSync('zstd', ['-q', '-1', '-c'], { input: raw, maxBuffer: 64 << 20 }));
+      const server = await serveDir(served, { stallAfterBytes: 9 << 20 });
+      const target = disk('interrupted-zstd.img');
+      try {
+        const cmd = cliCommand(['install', '-u', `${server.url}img.raw.zst`, '--insecure', target]);
+        const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+        const random = (): boolean =>
+          readFileSync(target)
+            .subarray(20 << 20, (20 << 20) + 4096)
+            .some((b) => b !== 0);
+        for (let i = 0; i < 200 && !random(); i++) await sleep(50);
+        expect(random()).toBe(true);
+        child.kill('SIGINT');
+        expect(await exit).toBe(130);
+        expect(stderr).toContain('Resetting partition table');
+        expect(lastLine(stderr)).toBe('Error: install failed');
+        expect((await readGpt(bufferReader(readFileSync(target))))?.entries).toEqual([]);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
 
 describe('install under Node flags that worker threads refuse', () => {
