@@ -157,25 +157,16 @@ describe.skipIf(skip)('standalone executable, alone, with Node and the project o
     expect(r.status).toBe(0);
   });
 
-  it('a multi-block xz (parallel decoding on worker threads carried as assets) installs byte for byte', () => {
-    const raw = join(work, 'multi.raw');
+  it.each([
+    ['a multi-block xz (parallel decoding on worker threads)', 'xz', ['-T2', '--block-size=2MiB', '-1', '-k', '-f']],
+    ['a zstd image (decoded on a worker thread)', 'zstd', ['-q', '-1', '-f']],
+  ])('%s installs byte for byte: the workers are assets of the executable', (_what, tool, compress) => {
+    const raw = join(work, `${tool}.raw`);
     writeFileSync(raw, randomBytes(12 << 20));
-    execFileSync('xz', ['-T2', '--block-size=2MiB', '-1', '-k', '-f', raw]);
-    const disk = join(work, 'multi-disk.img');
+    execFileSync(tool, [...compress, raw]);
+    const disk = join(work, `${tool}-disk.img`);
     execFileSync('truncate', ['-s', '16M', disk]);
-    const r = run(['install', '-f', `${raw}.xz`, '--insecure', disk]);
-    expect(r.stderr).toContain('Install complete.');
-    expect(r.status).toBe(0);
-    expect(fileSha256(disk, 0, 12 << 20)).toBe(fileSha256(raw));
-  });
-
-  it('a zstd image (decoded on a worker thread carried as an asset) installs byte for byte', () => {
-    const raw = join(work, 'zstd.raw');
-    writeFileSync(raw, randomBytes(12 << 20));
-    execFileSync('zstd', ['-q', '-1', '-f', raw]);
-    const disk = join(work, 'zstd-disk.img');
-    execFileSync('truncate', ['-s', '16M', disk]);
-    const r = run(['install', '-f', `${raw}.zst`, '--insecure', disk]);
+    const r = run(['install', '-f', `${raw}.${tool === 'xz' ? 'xz' : 'zst'}`, '--insecure', disk]);
     expect(r.stderr).toContain('Install complete.');
     expect(r.status).toBe(0);
     expect(fileSha256(disk, 0, 12 << 20)).toBe(fileSha256(raw));
