@@ -167,19 +167,32 @@ export class ImageSink extends Writable {
     this.pending = [];
     this.pendingWhole = [];
     this.pendingLength = 0;
-    const length = buf.length;
-    this.inFlight.push(
-      writeFully(this.dest, buf, this.position).then(
-        () => {
-          if (recycle) releaseChunk(buf);
-          this.written(length);
-        },
-        (err: unknown) => {
-          this.writeError ??= err;
-        },
-      ),
+    this.track(writeFully(this.dest, buf, this.position), buf.length, () => recycle && releaseChunk(buf));
+    await this.throttle();
+  }
+
+  /**
+   * Count `write` (of `length` bytes, just issued at the current position) as
+   * in flight, and move the position past it. Its failure is kept for
+   * throwErrors(); once written, `after` runs and writeback is considered.
+   */
+  private track(write: Promise<void>, length: number, after?: () => void): Promise<void> {
+    const tracked = write.then(
+      () => {
+        after?.();
+        this.written(length);
+      },
+      (err: unknown) => {
+        this.writeError ??= err;
+      },
     );
+    this.inFlight.push(tracked);
     this.position += length;
+    return tracked;
+  }
+
+  /** Wait while more than WRITES_IN_FLIGHT writes run; then report any failure so far. */
+  private async throttle(): Promise<void> {
     while (this.inFlight.length > WRITES_IN_FLIGHT) await this.inFlight.shift();
     this.throwErrors();
   }
@@ -206,19 +219,11 @@ export class ImageSink extends Writable {
     const write = (async () => {
       if (aligned > 0) await this.writeDirect(direct, buf.subarray(0, aligned), position);
       if (aligned < buf.length) await writeFully(this.dest, buf.subarray(aligned), position + aligned);
-    })().then(
-      () => this.written(buf.length),
-      (err: unknown) => {
-        this.writeError ??= err;
-      },
-    );
-    this.inFlight.push(write);
-    this.slotWrites[this.slot] = write;
-    this.position += buf.length;
+    })();
+    this.slotWrites[this.slot] = this.track(write, buf.length);
     this.slot = (this.slot + 1) % direct.buffers.length;
     this.slotLength = 0;
-    while (this.inFlight.length > WRITES_IN_FLIGHT) await this.inFlight.shift();
-    this.throwErrors();
+    await this.throttle();
   }
 
   /** A direct write; where the device refuses one (EINVAL), this and every later write go through the page cache. */
