@@ -16,30 +16,27 @@ export type IsoEdit = (config: IsoConfig, live: LiveIso) => void | Promise<void>
 /** Apply `edit` to the ISO at `input` and write the result as `output` says (undefined = in place, '-' = stdout). */
 export async function editLiveIso(input: string, output: string | undefined, edit: IsoEdit): Promise<void> {
   const copy = output !== undefined && output !== '-' ? (await startFileCopy(input, output))?.file : undefined;
-  let live: Awaited<ReturnType<typeof openLiveIso>>;
   try {
-    live = await openLiveIso(input, { writable: output === undefined });
-  } catch (err) {
-    await dropFileCopy(copy);
-    throw err;
-  }
-  try {
-    await edit(live.config, live);
-    const regions = await live.config.toRegions();
-    let target: OutputTarget;
-    if (output === undefined) {
-      target = { kind: 'in-place' };
-    } else if (output === '-') {
-      refuseTtyStdout();
-      target = { kind: 'stream', stream: process.stdout };
-    } else {
-      target = { kind: 'file', path: output, ...(copy !== undefined ? { copy } : {}) };
+    const live = await openLiveIso(input, { writable: output === undefined });
+    try {
+      await edit(live.config, live);
+      const regions = await live.config.toRegions();
+      let target: OutputTarget;
+      if (output === undefined) {
+        target = { kind: 'in-place' };
+      } else if (output === '-') {
+        refuseTtyStdout();
+        target = { kind: 'stream', stream: process.stdout };
+      } else {
+        target = { kind: 'file', path: output, ...(copy !== undefined ? { copy } : {}) };
+      }
+      await writeLiveIso(live, regions, target);
+    } finally {
+      await live.close();
     }
-    await writeLiveIso(live, regions, target);
   } catch (err) {
+    // The early copy of the input (if any) is not needed when the edit fails.
     await dropFileCopy(copy);
     throw err;
-  } finally {
-    await live.close();
   }
 }
