@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Builds the CLI with esbuild.
 //
-//   node scripts/build.mjs        dist/main.js: the bin, one ES module with
-//                                 lazily loaded chunks beside it (dist/*.js),
-//                                 source maps (dist/*.js.map). The native
-//                                 codecs stay external: npm installs them.
+//   node scripts/build.mjs        dist/main.js: the bin, a small CommonJS
+//                                 script (src/bin.ts) that answers --version
+//                                 and otherwise loads dist/main.mjs: the
+//                                 program, one ES module with lazily loaded
+//                                 chunks beside it (dist/*.mjs); source maps
+//                                 (*.map). The native codecs stay external:
+//                                 npm installs them.
 //   node scripts/build.mjs --sea  dist/sea/main.cjs: the whole CLI as one
 //                                 CommonJS script for the standalone
 //                                 executable (scripts/build-exe.mjs), the
@@ -12,7 +15,7 @@
 //
 // Type checking is separate (`tsc --noEmit` in `npm test`).
 
-import { readFileSync, readdirSync, rmSync, chmodSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -25,7 +28,7 @@ export const NATIVE_PACKAGES = ['node-liblzma', 'zstd-napi'];
 
 /**
  * Worker entry points (src path → output name in dist/). A module starts a
- * worker with `new URL('./<name>.js', import.meta.url)`; every chunk sits
+ * worker with `new URL('./<name>.mjs', import.meta.url)`; every chunk sits
  * directly in dist/, so that URL resolves to the file emitted here.
  */
 export function workerEntries() {
@@ -50,6 +53,8 @@ export function esmOptions(entryPoints, outdir) {
     entryPoints,
     outdir,
     format: 'esm',
+    // .mjs: dist/package.json makes dist/*.js CommonJS, for the bin (binOptions).
+    outExtension: { '.js': '.mjs' },
     splitting: true,
     sourcemap: 'linked',
     sourcesContent: false,
@@ -61,6 +66,32 @@ export function esmOptions(entryPoints, outdir) {
     banner: {
       js: "import { createRequire as __nestosCreateRequire } from 'node:module';\nconst require = __nestosCreateRequire(import.meta.url);",
     },
+  };
+}
+
+/**
+ * The bin, dist/main.js: src/bin.ts as one CommonJS script (the few util
+ * modules it needs bundled in), its import of main.ts left to dist/main.mjs.
+ */
+function binOptions(outfile) {
+  return {
+    ...common,
+    entryPoints: [join(ROOT, 'src', 'bin.ts')],
+    outfile,
+    format: 'cjs',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // resources.ts finds files from import.meta.url: here, this script's own URL.
+    banner: { js: "var __nestosImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { ...common.define, __NESTOS_RESOURCE_ROOT__: JSON.stringify('../'), 'import.meta.url': '__nestosImportMetaUrl' },
+    plugins: [
+      {
+        name: 'program-module',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: './main.mjs', external: true }));
+        },
+      },
+    ],
   };
 }
 
@@ -149,12 +180,12 @@ function firstExisting(paths) {
 
 export async function buildEsm() {
   const dist = join(ROOT, 'dist');
-  for (const name of ['main.js', 'main.js.map']) rmSync(join(dist, name), { force: true });
+  for (const name of ['main.js', 'main.js.map', 'package.json']) rmSync(join(dist, name), { force: true });
   // Old chunks and the tsc-era tree go; dist/sea and executables stay.
   try {
     for (const entry of (await import('node:fs')).readdirSync(dist)) {
       if (
-        /\.js(\.map)?$/.test(entry) ||
+        /\.m?js(\.map)?$/.test(entry) ||
         ['cli', 'commands', 'io', 'util', 'source', 'install', 'live', 'initrd', 'iso9660', 'blockdev', 'ignition'].includes(entry)
       ) {
         rmSync(join(dist, entry), { recursive: true, force: true });
@@ -166,7 +197,7 @@ export async function buildEsm() {
   const entryPoints = [{ in: join(ROOT, 'src', 'main.ts'), out: 'main' }, ...workerEntries()];
   const result = await esbuild.build({ ...esmOptions(entryPoints, dist), metafile: true });
   for (const [file, out] of Object.entries(result.metafile.outputs)) {
-    if (!file.endsWith('.js')) continue;
+    if (!file.endsWith('.mjs')) continue;
     if (
       out.exports.length === 1 &&
       out.exports[0] === 'default' &&
@@ -177,6 +208,8 @@ export async function buildEsm() {
       );
     }
   }
+  writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  await esbuild.build(binOptions(join(dist, 'main.js')));
   chmodSync(join(dist, 'main.js'), 0o755);
   return result;
 }

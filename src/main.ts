@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-// The binary: parse, run, print the error chain, set the exit status. The
+// The program: parse, run, print the error chain, set the exit status. With
+// bin.ts (the npm bin, which answers --version before this module loads), the
 // only module that touches process.exitCode / process.exit.
 
-import { EXIT_FAILURE, EXIT_USAGE } from './util/constants.js';
-import { invokedFamily } from './util/family.js';
+import { ROOT_COMMAND } from './cli/index.js';
+import { parseCommandLine } from './cli/parse.js';
+import { EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_USAGE } from './util/constants.js';
 import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
 import { debugEnabled } from './util/log.js';
 import { installInterruptHandler, interruptExitCode } from './util/interrupt.js';
-import { packageVersion } from './util/version.js';
-
-/** A closed stdout pipe ends the program quietly, like the default SIGPIPE (SPEC 0.3). */
-const EXIT_BROKEN_PIPE = 141;
+import { isVersionRequest, packageVersion, versionLine } from './util/version.js';
 
 function isInterrupted(err: unknown): boolean {
   let cur: unknown = err;
@@ -27,12 +26,11 @@ async function main(argv: string[]): Promise<void> {
     if ((err as { code?: string }).code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
   });
   try {
-    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-      // Start-up time: the version needs neither the command tables nor the parser.
-      process.stdout.write(`${invokedFamily().programName} ${packageVersion()}\n`);
+    if (isVersionRequest(argv)) {
+      // The standalone executable's fast path (the npm bin, src/bin.ts, answers before loading this module).
+      process.stdout.write(versionLine());
       return;
     }
-    const [{ ROOT_COMMAND }, { parseCommandLine }] = await Promise.all([import('./cli/index.js'), import('./cli/parse.js')]);
     const invocation = await parseCommandLine(ROOT_COMMAND, argv, packageVersion());
     if (invocation.kind === 'print') {
       (invocation.stream === 'stdout' ? process.stdout : process.stderr).write(invocation.text);

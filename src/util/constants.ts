@@ -24,3 +24,5 @@ export const INITRD_IGNITION_PATH = 'config.ign';
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
+/** A closed stdout pipe ends the program quietly, like the default SIGPIPE (SPEC 0.3). */
+export const EXIT_BROKEN_PIPE = 141;

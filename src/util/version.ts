@@ -2,6 +2,7 @@
 // baked into the bundle at build time, read from package.json when the
 // sources run directly.
 
+import { invokedFamily } from './family.js';
 import { bakedPackageVersion, readResource } from './resources.js';
 
 let cached: string | undefined;
@@ -11,4 +12,14 @@ export function packageVersion(): string {
     cached = bakedPackageVersion() ?? (JSON.parse(readResource('package.json').toString('utf8')) as { version: string }).version;
   }
   return cached;
+}
+
+/** `--version` (or `-V`) alone: answered before the command tables or the parser load. */
+export function isVersionRequest(argv: readonly string[]): boolean {
+  return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+}
+
+/** What `--version` prints: `nestos-installer 0.1.0` (or `coreos-installer …` under that name). */
+export function versionLine(): string {
+  return `${invokedFamily().programName} ${packageVersion()}\n`;
 }

@@ -18,7 +18,7 @@ describe("yargs' string-width in the bundles", () => {
   });
 
   it.each([
-    ['dist', (f: string) => f.endsWith('.js')],
+    ['dist', (f: string) => /\.m?js$/.test(f)],
     [join('dist', 'sea'), (f: string) => f.endsWith('.cjs')],
   ])('no script in %s builds an Intl.Segmenter or an emoji expression', (dir, pick) => {
     const scripts = readdirSync(join(ROOT, dir)).filter(pick);

@@ -15,7 +15,9 @@ const ALLOWED = [
   /^package\/package\.json$/,
   /^package\/README\.md$/,
   /^package\/LICENSE$/,
-  /^package\/dist\/[^/]+\.js(\.map)?$/,
+  /^package\/dist\/main\.js(\.map)?$/,
+  /^package\/dist\/package\.json$/,
+  /^package\/dist\/[^/]+\.mjs(\.map)?$/,
   /^package\/keys\/signing-keys\.asc$/,
   /^package\/streams\/[^/]+\.json$/,
   /^package\/man\/nestos-installer[a-z-]*\.8$/,
@@ -51,6 +53,8 @@ describe.skipIf(skip)('npm pack, npm install -g', () => {
   it('the tarball holds only what runs: no tests, fixtures, sources or executables', () => {
     expect(entries.filter((e) => !ALLOWED.some((re) => re.test(e)))).toEqual([]);
     expect(entries).toContain('package/dist/main.js');
+    expect(entries).toContain('package/dist/package.json');
+    expect(entries).toContain('package/dist/main.mjs');
     expect(entries).toContain('package/LICENSE');
     expect(entries).toContain('package/man/nestos-installer-install.8');
     expect(entries.some((e) => /\/(test|fixtures|src|scripts)\//.test(e) || e.endsWith('.ts'))).toBe(false);

@@ -219,7 +219,7 @@ describe('the bundled module under plain Node (ESM/CJS interop of the codecs)', 
     // With the worker scripts beside it, as in dist/ (zstd decodes on a worker).
     const entries = [{ in: join(ROOT, 'src', 'io', 'strict-decoder.ts'), out: 'strict-decoder' }, ...workerEntries()];
     await esbuild.build(esmOptions(entries, dir));
-    bundle = join(dir, 'strict-decoder.js');
+    bundle = join(dir, 'strict-decoder.mjs');
   });
 
   it.each(['1M.gz', '1M.xz', '1M.zst'])('bundled strict decoder decodes %s', (name) => {

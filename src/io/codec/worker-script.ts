@@ -1,5 +1,5 @@
 // Starting a codec worker (parallel-xz.ts's xz-worker, offthread.ts's
-// stream-worker): its script is dist/<name>.js beside the bundle's chunks
+// stream-worker): its script is dist/<name>.mjs beside the bundle's chunks
 // (scripts/build.mjs workerEntries()); the tests run the sources from src/ and
 // use the built one in dist/. The standalone executable carries each as an
 // asset and starts it from its code.
@@ -14,9 +14,9 @@ export type WorkerName = 'xz-worker' | 'stream-worker';
 
 export function workerScript(name: WorkerName): [string | URL, WorkerOptions] {
   if (isStandalone()) return [seaAsset(`workers/${name}.js`).toString('utf8'), { eval: true }];
-  const candidates = [new URL(`./${name}.js`, import.meta.url), new URL(`../../../dist/${name}.js`, import.meta.url)];
+  const candidates = [new URL(`./${name}.mjs`, import.meta.url), new URL(`../../../dist/${name}.mjs`, import.meta.url)];
   const found = candidates.find((url) => existsSync(fileURLToPath(url)));
-  if (found === undefined) throw new Error(`worker script ${name}.js not found`);
+  if (found === undefined) throw new Error(`worker script ${name}.mjs not found`);
   // A worker inherits Node's flags, but --input-type (a script run with -e) refuses a file.
   return [found, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')) }];
 }
