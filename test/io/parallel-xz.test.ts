@@ -173,6 +173,43 @@ describe.skipIf(needs({ tools: ['xz'] }))('parallel xz decoding', () => {
     expect(await parallelError(badFooter)).toBe(`xz: corrupt stream footer at offset ${indexStart}`);
   });
 
+  it('a block waiting behind a slowly written one: its worker stops at half of it, and the output stays whole and in order', async () => {
+    // Three 8 MiB blocks; the first is written slowly (25 ms a MiB-chunk), so
+    // the second is decoded meanwhile and waits. Without flow control all of
+    // it waited; now its worker waits once half of it (plus the worker's two
+    // spare buffers and the piece in hand) is in.
+    const big = Buffer.concat([raw, raw, raw, raw]).subarray(0, 20 << 20);
+    const data = xz(big, ['-T2', '-0', '--block-size=8MiB']);
+    expect(blocksOf(data).blocks.length).toBe(3);
+    type Queue = Array<{ pieces: Buffer[]; block: FramedBlock }>;
+    let decoder: { queue: Queue } | undefined;
+    let maxWaiting = 0;
+    let waitingBlock = 0;
+    const out: Buffer[] = [];
+    const emit = async (b: Buffer): Promise<void> => {
+      out.push(Buffer.from(b));
+      for (const job of (decoder?.queue ?? []).slice(1)) {
+        const held = job.pieces.reduce((n, piece) => n + piece.length, 0);
+        if (held <= maxWaiting) continue;
+        maxWaiting = held;
+        waitingBlock = job.block.uncompressedSize ?? 0;
+      }
+      if (out.length <= 8) await new Promise((resolve) => setTimeout(resolve, 25));
+    };
+    const opened = await openParallelXzDecoder({ emit }, { workers: 2 });
+    decoder = opened as unknown as { queue: Queue };
+    try {
+      for (let i = 0; i < data.length; i += 1 << 20) expect(await opened.write(data.subarray(i, i + (1 << 20)))).toBe(0);
+      expect(await opened.end()).toBe(0);
+    } finally {
+      opened.close();
+    }
+    expect(sha256(Buffer.concat(out))).toBe(sha256(big));
+    expect(waitingBlock).toBe(8 << 20);
+    expect(maxWaiting).toBeGreaterThanOrEqual(4 << 20);
+    expect(maxWaiting).toBeLessThanOrEqual((4 + 3) << 20);
+  });
+
   it('trailing data after the stream', async () => {
     expect(await parallelError(Buffer.concat([multi, Buffer.from([0])]))).toBe('found trailing data after compressed stream');
   });

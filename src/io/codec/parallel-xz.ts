@@ -8,8 +8,9 @@
 // thread). Decoded blocks are emitted strictly in order, in chunks of at most
 // 1 MiB: a worker sends each 1 MiB back as soon as it is full, the oldest
 // block's are written while it still decodes, and each one received is
-// answered with an empty buffer, so only a block waiting for an older one
-// sits whole in memory. A bounded queue keeps memory flat: at most WORKERS
+// answered with an empty buffer, except that a block waiting for an older one
+// gets its buffers back only as it is written once half of it is waiting
+// (heldLimit). A bounded queue keeps memory flat: at most WORKERS
 // blocks are dispatched and not yet finished, and their stated sizes
 // together stay under IN_FLIGHT_BYTES. Each worker's liblzma verifies its
 // block's header CRC, stated sizes and check; at the end the main thread
@@ -59,10 +60,24 @@ type Done = Extract<XzMessage, { kind: 'done' }>;
 /** What a block counts for against IN_FLIGHT_BYTES: its stated size, or the most a block may be. */
 const weightOf = (block: FramedBlock): number => block.uncompressedSize ?? MAX_BLOCK;
 
+/**
+ * Output of one block that may wait for an older block before its worker
+ * waits too: half the block. Without a limit a whole block waited (24 MiB of
+ * xz -T2 -6) and the install's peak RSS reached 263 MiB; with half, the two
+ * workers settle into a half-block stagger after the first blocks and neither
+ * waits again.
+ */
+const heldLimit = (block: FramedBlock): number => weightOf(block) / 2;
+
 interface Job {
   block: FramedBlock;
   /** Output received and not yet emitted, in order. */
   pieces: Buffer[];
+  /** Bytes in `pieces`. */
+  held: number;
+  /** Empty buffers owed to the worker that sent the pieces (held past heldLimit), one per piece emitted. */
+  owed: number;
+  worker: Worker | undefined;
   /** Bytes emitted so far. */
   emitted: number;
   /** The worker's last word on the block. */
@@ -80,7 +95,7 @@ class WorkerPool {
 
   constructor(private readonly size: number) {}
 
-  private give(worker: Worker, count: number): void {
+  give(worker: Worker, count: number): void {
     const buffers: ArrayBuffer[] = [];
     for (let i = 0; i < count; i++) buffers.push(takeChunk().buffer as ArrayBuffer);
     const request: XzRequest = { kind: 'spare', buffers };
@@ -92,8 +107,15 @@ class WorkerPool {
     worker.on('message', (m: XzMessage) => {
       const job = this.jobs.get(m.id);
       if (m.kind === 'piece') {
-        this.give(worker, 1);
-        job?.pieces.push(adoptChunk(m.buffer).subarray(0, m.length));
+        if (job === undefined) {
+          this.give(worker, 1);
+        } else {
+          job.pieces.push(adoptChunk(m.buffer).subarray(0, m.length));
+          job.held += m.length;
+          job.worker = worker;
+          if (job.held > heldLimit(job.block)) job.owed++;
+          else this.give(worker, 1);
+        }
       } else {
         this.jobs.delete(m.id);
         // An idle worker does not keep the process alive; a busy one does.
@@ -325,7 +347,7 @@ class ParallelXzDecoder implements MemberDecoder {
     const length = block.end - block.start;
     const input = this.inputBuffer(length);
     this.take(block.start, block.end, input);
-    const job: Job = { block, pieces: [], emitted: 0, done: undefined, wake: undefined };
+    const job: Job = { block, pieces: [], held: 0, owed: 0, worker: undefined, emitted: 0, done: undefined, wake: undefined };
     (this.pool as WorkerPool).run(
       {
         offset: block.start,
@@ -358,6 +380,11 @@ class ParallelXzDecoder implements MemberDecoder {
   private async drain(job: Job): Promise<void> {
     for (let piece = job.pieces.shift(); piece !== undefined; piece = job.pieces.shift()) {
       job.emitted += piece.length;
+      job.held -= piece.length;
+      if (job.owed > 0 && job.worker !== undefined) {
+        job.owed--;
+        this.pool?.give(job.worker, 1);
+      }
       for (let off = 0; off < piece.length; off += DECOMPRESS_CHUNK_SIZE) {
         await this.out.emit(piece.subarray(off, Math.min(off + DECOMPRESS_CHUNK_SIZE, piece.length)));
       }

@@ -14,7 +14,6 @@
 // keep the tsc layout (dist/io/codec/xz-worker.js); do not inline it.
 
 import { parentPort } from 'node:worker_threads';
-import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
 import { openXzCodec, type XzCodec } from './xz.js';
 
 export interface XzJob {
@@ -42,21 +41,34 @@ export type XzMessage =
   | { id: number; kind: 'done'; ok: false; message: string; block: ArrayBuffer };
 
 /**
- * Output goes back in separate 1 MiB buffers, each as soon as it is full: the
- * main thread writes the oldest block's while it is still decoding, and gives
- * back one empty buffer for each it receives, so a block never sits whole in
- * memory unless it is waiting for an older one.
+ * Output goes back in separate 1 MiB buffers (DECOMPRESS_CHUNK_SIZE, from the
+ * main thread's chunk pool), each as soon as it is full: the main thread
+ * writes the oldest block's while it is still decoding, and gives back one
+ * empty buffer for each it receives, so a block never sits whole in memory;
+ * one waiting for an older one holds at most half of itself (parallel-xz.ts).
  */
-const PIECE = DECOMPRESS_CHUNK_SIZE;
-
-/** Empty buffers from the main thread; a fresh one is made only when none has arrived yet. */
 const spare: ArrayBuffer[] = [];
 let closing = false;
+let spareArrived: (() => void) | undefined;
 
-const piece = (): Buffer => {
-  const ab = spare.pop();
-  return ab !== undefined ? Buffer.from(ab) : Buffer.allocUnsafeSlow(PIECE);
-};
+/**
+ * An empty buffer to decode into: the main thread's flow control. It gives
+ * one back for each piece, at once or, for a block waiting behind an older
+ * one, as that block is written; until then this worker waits.
+ */
+async function piece(): Promise<Buffer> {
+  for (;;) {
+    if (closing) throw new Error('closed');
+    const ab = spare.pop();
+    if (ab !== undefined) return Buffer.from(ab);
+    await new Promise<void>((resolve) => (spareArrived = resolve));
+  }
+}
+
+function wake(): void {
+  spareArrived?.();
+  spareArrived = undefined;
+}
 
 /** Let queued messages (spare buffers, close) in between two pieces. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -65,7 +77,7 @@ async function decode(codec: XzCodec, job: XzJob, post: (buffer: ArrayBuffer, le
   const header = Buffer.from(job.streamHeader);
   const block = Buffer.from(job.block, 0, job.blockLength);
   let total = 0;
-  let out = piece();
+  let out = await piece();
   let outOff = 0;
   const run = async (input: Buffer): Promise<void> => {
     let inOff = 0;
@@ -74,8 +86,7 @@ async function decode(codec: XzCodec, job: XzJob, post: (buffer: ArrayBuffer, le
         post(out.buffer as ArrayBuffer, outOff);
         total += outOff;
         await turn();
-        if (closing) throw new Error('closed');
-        out = piece();
+        out = await piece();
         outOff = 0;
       }
       const inLen = input.length - inOff;
@@ -107,11 +118,13 @@ if (port !== null) {
     // thread terminated there takes the whole process down (napi_throw).
     if (request === 'close') {
       closing = true;
+      wake();
       port.close();
       return;
     }
     if ('kind' in request) {
       spare.push(...request.buffers);
+      wake();
       return;
     }
     const job = request;
