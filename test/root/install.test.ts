@@ -299,6 +299,11 @@ describe.skipIf(skip)('install on loop devices', () => {
       const buf = direct.buffers[0] as Buffer;
       buf.fill(0x5c);
       await direct.handle.write(buf, 0, 1 << 20, 1 << 20);
+      // Every buffer is aligned (they are slices of one allocation), and they do not overlap.
+      const last = direct.buffers[2] as Buffer;
+      last.fill(0x6d);
+      await direct.handle.write(last, 0, 1 << 20, 3 << 20);
+      expect(buf.every((b) => b === 0x5c)).toBe(true);
       // Really O_DIRECT: the same bytes one byte off their aligned start are refused.
       const misaligned = Buffer.from(buf.buffer, buf.byteOffset + 1, 4096);
       await expect(direct.handle.write(misaligned, 0, 4096, 2 << 20)).rejects.toMatchObject({ code: 'EINVAL' });
@@ -307,6 +312,7 @@ describe.skipIf(skip)('install on loop devices', () => {
     }
     const disk = readFileSync(file);
     expect(disk.subarray(1 << 20, 2 << 20).every((b) => b === 0x5c)).toBe(true);
+    expect(disk.subarray(3 << 20, 4 << 20).every((b) => b === 0x6d)).toBe(true);
     expect(disk.subarray(2 << 20, (2 << 20) + 4096).every((b) => b === 0x5c)).toBe(false);
   });
 
