@@ -1,12 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROOT_COMMAND } from '../../src/cli/index.js';
 import { renderHelp } from '../../src/cli/help.js';
 import type { CommandSpec } from '../../src/cli/spec.js';
-import { AS_COREOS, CLI, CLI_EXECUTABLE, runCli } from '../helpers/cli.js';
-import { ROOT, tmpDir } from '../helpers/tmp.js';
+import { AS_COREOS, runCli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/tmp.js';
 
 function walk(spec: CommandSpec, path: string[], out: [string[], CommandSpec][]): [string[], CommandSpec][] {
   out.push([path, spec]);
@@ -118,26 +116,5 @@ describe('usage errors', () => {
   it('rejects top-level options before a subcommand', async () => {
     const r = await runCli(['--version', 'list-stream']);
     expect(r.status).toBe(2);
-  });
-});
-
-describe.skipIf(CLI_EXECUTABLE !== undefined)('the npm bin, dist/main.js', () => {
-  // It answers --version by itself (no ES module loads: start-up), and hands
-  // everything else to dist/main.mjs. Alone in a directory, it still can do the former only.
-  it('prints the version without the program beside it, under either name', () => {
-    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string };
-    const dir = tmpDir('nestos-bin-');
-    for (const name of ['main.js', 'package.json']) copyFileSync(join(ROOT, 'dist', name), join(dir, name));
-    symlinkSync(join(dir, 'main.js'), join(dir, 'coreos-installer'));
-    for (const flag of ['--version', '-V']) {
-      expect(execFileSync(process.execPath, [join(dir, 'main.js'), flag], { encoding: 'utf8' })).toBe(`nestos-installer ${pkg.version}\n`);
-      expect(execFileSync(process.execPath, [join(dir, 'coreos-installer'), flag], { encoding: 'utf8' })).toBe(
-        `coreos-installer ${pkg.version}\n`,
-      );
-    }
-    const help = spawnSync(process.execPath, [join(dir, 'main.js'), '--help'], { encoding: 'utf8' });
-    expect(help.status).not.toBe(0);
-    expect(help.stderr).toContain('main.mjs');
-    expect(execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' })).toContain('Usage: nestos-installer <COMMAND>\n');
   });
 });
