@@ -7,11 +7,9 @@
 // With all input consumed and no error, the block is complete and verified;
 // the index is the main thread's to verify.
 //
-// Bundling note (for whoever bundles the CLI into one file): this file is a
-// separate entry point, loaded by parallel-xz.ts with
-// new URL('./xz-worker.js', import.meta.url) (and two fallbacks, see
-// workerUrl() there). Emit it as its own output file next to the bundle, or
-// keep the tsc layout (dist/io/codec/xz-worker.js); do not inline it.
+// Bundling note: this file is a separate entry point (scripts/build.mjs
+// workerEntries(): dist/xz-worker.mjs beside the chunks, and an asset of the
+// standalone executable); worker-script.ts finds it. Do not inline it.
 
 import { parentPort } from 'node:worker_threads';
 import { openXzCodec, type XzCodec } from './xz.js';
