@@ -95,7 +95,7 @@ class WorkerPool {
 
   constructor(private readonly size: number) {}
 
-  give(worker: Worker, count: number): void {
+  private give(worker: Worker, count: number): void {
     const buffers: ArrayBuffer[] = [];
     for (let i = 0; i < count; i++) buffers.push(takeChunk().buffer as ArrayBuffer);
     const request: XzRequest = { kind: 'spare', buffers };
@@ -151,6 +151,14 @@ class WorkerPool {
     if (w) return Promise.resolve(w);
     if (this.all.length < this.size) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A piece of `job` (of `length` bytes) was passed on: give its worker a buffer it is owed. */
+  emitted(job: Job, length: number): void {
+    job.held -= length;
+    if (job.owed === 0 || job.worker === undefined) return;
+    job.owed--;
+    this.give(job.worker, 1);
   }
 
   /** Decode `request` on a worker; `job` receives its output and its end. */
@@ -380,11 +388,7 @@ class ParallelXzDecoder implements MemberDecoder {
   private async drain(job: Job): Promise<void> {
     for (let piece = job.pieces.shift(); piece !== undefined; piece = job.pieces.shift()) {
       job.emitted += piece.length;
-      job.held -= piece.length;
-      if (job.owed > 0 && job.worker !== undefined) {
-        job.owed--;
-        this.pool?.give(job.worker, 1);
-      }
+      this.pool?.emitted(job, piece.length);
       for (let off = 0; off < piece.length; off += DECOMPRESS_CHUNK_SIZE) {
         await this.out.emit(piece.subarray(off, Math.min(off + DECOMPRESS_CHUNK_SIZE, piece.length)));
       }
