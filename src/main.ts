@@ -9,7 +9,7 @@ import { EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_USAGE } from './util/constants.js'
 import { InterruptedError, UsageError, formatErrorChain, hasErrorCode } from './util/errors.js';
 import { debugEnabled } from './util/log.js';
 import { installInterruptHandler, interruptExitCode } from './util/interrupt.js';
-import { isVersionRequest, packageVersion, versionLine } from './util/version.js';
+import { packageVersion } from './util/version.js';
 
 function isInterrupted(err: unknown): boolean {
   let cur: unknown = err;
@@ -26,11 +26,6 @@ async function main(argv: string[]): Promise<void> {
     if ((err as { code?: string }).code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
   });
   try {
-    if (isVersionRequest(argv)) {
-      // The standalone executable's fast path (the npm bin, src/bin.ts, answers before loading this module).
-      process.stdout.write(versionLine());
-      return;
-    }
     const invocation = await parseCommandLine(ROOT_COMMAND, argv, packageVersion());
     if (invocation.kind === 'print') {
       (invocation.stream === 'stdout' ? process.stdout : process.stderr).write(invocation.text);

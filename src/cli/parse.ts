@@ -4,6 +4,7 @@
 
 import { UsageError } from '../util/errors.js';
 import { invokedFamily } from '../util/family.js';
+import { isVersionRequest, versionLine } from '../util/version.js';
 import { renderHelp, usageLine } from './help.js';
 import { optionDisplay, type AnyLeaf, type CommandSpec, type GroupSpec, type OptionSpec, type ParsedArgs } from './spec.js';
 
@@ -267,10 +268,8 @@ interface YargsLike {
  * the full parse prints, without loading yargs (start-up time).
  */
 export function quickInvocation(root: GroupSpec, argv: string[], version: string): Invocation | undefined {
+  if (isVersionRequest(argv)) return { kind: 'print', text: versionLine(version), stream: 'stdout', exitCode: 0 };
   const last = argv[argv.length - 1];
-  if (argv.length === 1 && (last === '--version' || last === '-V')) {
-    return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
-  }
   if (last !== '--help' && last !== '-h') return undefined;
   const path = [root.name];
   let spec: CommandSpec = root;
@@ -317,8 +316,7 @@ export async function parseCommandLine(root: GroupSpec, argv: string[], version:
 
   if (selection === undefined) {
     if (top['help'] === true) return { kind: 'print', text: renderHelp([root.name], root), stream: 'stdout', exitCode: 0 };
-    if (top['version'] === true)
-      return { kind: 'print', text: `${invokedFamily().programName} ${version}\n`, stream: 'stdout', exitCode: 0 };
+    if (top['version'] === true) return { kind: 'print', text: versionLine(version), stream: 'stdout', exitCode: 0 };
     return { kind: 'print', text: renderHelp([root.name], root), stream: 'stderr', exitCode: 2 };
   }
   const { path, spec, argv: args } = selection;

@@ -14,12 +14,12 @@ export function packageVersion(): string {
   return cached;
 }
 
-/** `--version` (or `-V`) alone: answered before the command tables or the parser load. */
+/** `--version` (or `-V`) alone: answered without the parser (src/bin.ts: before any ES module loads). */
 export function isVersionRequest(argv: readonly string[]): boolean {
   return argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
 }
 
 /** What `--version` prints: `nestos-installer 0.1.0` (or `coreos-installer …` under that name). */
-export function versionLine(): string {
-  return `${invokedFamily().programName} ${packageVersion()}\n`;
+export function versionLine(version = packageVersion()): string {
+  return `${invokedFamily().programName} ${version}\n`;
 }
