@@ -12,6 +12,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecStep } from './member-decoder.js';
+import { workerStarted } from './worker-started.js';
 import { openZstdStep } from './zstd.js';
 
 /** The codecs that decode off the main thread (by name, in workerData.codec). */
@@ -115,6 +116,7 @@ if (port !== null) {
   });
   const codec = (workerData as { codec: StreamCodec }).codec;
   openers[codec]()
+    .finally(workerStarted)
     .then((step) => run(step, post))
     .catch((err: unknown) => {
       if (!(err instanceof Closed)) post({ kind: 'failed', message: (err as Error).message });

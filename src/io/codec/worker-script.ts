@@ -3,12 +3,21 @@
 // (scripts/build.mjs workerEntries()); the tests run the sources from src/ and
 // use the built one in dist/. The standalone executable carries each as an
 // asset and starts it from its code.
+//
+// A worker that is still starting must not be terminated: it loads its native
+// codec then, and a thread ended inside a native addon's initialisation takes
+// the whole process down (FATAL ERROR ... napi_throw; seen in about 2% of
+// exits timed to land there). So the process is held up until each worker
+// says it has started (worker-started.ts), whatever its owner does with
+// ref()/unref() meanwhile; after that an idle worker may be ended with the
+// process.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads';
 import { hasErrorCode } from '../../util/errors.js';
 import { isStandalone, seaAsset } from '../../util/resources.js';
+import type { StartedData } from './worker-started.js';
 
 export type WorkerName = 'xz-worker' | 'stream-worker';
 
@@ -22,16 +31,35 @@ export function workerScript(name: WorkerName): [string | URL, WorkerOptions] {
 }
 
 /**
- * Start the worker `name`. It gets Node's flags where a worker takes them; a
+ * Start the worker `name`, with Node's flags where a worker takes them; a
  * worker refuses V8 and process-wide ones (`node --max-old-space-size=512
- * nestos-installer …`), and then starts without any.
+ * nestos-installer …`), and then starts without any. The process stays up
+ * until it has started (header comment).
  */
-export function startWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
+function launch(name: WorkerName, options: WorkerOptions): Worker {
   const [script, base] = workerScript(name);
+  const { port1: held, port2: started } = new MessageChannel();
+  const data: StartedData = { ...(options.workerData as object | undefined), started };
+  const create = (execArgv: WorkerOptions['execArgv']): Worker =>
+    new Worker(script, { ...base, ...options, ...(execArgv ? { execArgv } : {}), workerData: data, transferList: [started] });
+  let worker: Worker;
   try {
-    return new Worker(script, { ...base, ...options });
+    worker = create(undefined);
   } catch (err) {
-    if (!hasErrorCode(err, 'ERR_WORKER_INVALID_EXEC_ARGV')) throw err;
-    return new Worker(script, { ...base, ...options, execArgv: [] });
+    if (!hasErrorCode(err, 'ERR_WORKER_INVALID_EXEC_ARGV')) {
+      held.close();
+      throw err;
+    }
+    worker = create([]);
   }
+  // A port with a listener keeps the process up; the worker's word, or its end, lets go.
+  const release = (): void => held.close();
+  held.once('message', release);
+  worker.once('exit', release);
+  return worker;
+}
+
+/** Start the worker `name` (launch()). */
+export function startWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
+  return launch(name, options);
 }

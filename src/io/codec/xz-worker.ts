@@ -12,7 +12,8 @@
 // standalone executable); worker-script.ts finds it. Do not inline it.
 
 import { parentPort } from 'node:worker_threads';
-import { openXzCodec, type XzCodec } from './xz.js';
+import { workerStarted } from './worker-started.js';
+import { openXzCodec, preloadXz, type XzCodec } from './xz.js';
 
 export interface XzJob {
   id: number;
@@ -111,6 +112,8 @@ async function decode(codec: XzCodec, job: XzJob, post: (buffer: ArrayBuffer, le
 
 const port = parentPort;
 if (port !== null) {
+  // liblzma loads while the first block is still being read.
+  void preloadXz().finally(workerStarted);
   port.on('message', (request: XzRequest) => {
     // Ending here, never by terminate(): liblzma may be in a native call, and a
     // thread terminated there takes the whole process down (napi_throw).

@@ -200,6 +200,11 @@ export interface XzCodec {
   error(status: number): Error;
 }
 
+/** Load node-liblzma ahead of the first openXzCodec(), which reports a failure. */
+export async function preloadXz(): Promise<void> {
+  await import('node-liblzma').catch(() => undefined);
+}
+
 /** A fresh liblzma stream decoder. */
 export async function openXzCodec(): Promise<XzCodec> {
   const lz = await import('node-liblzma');
