@@ -7,6 +7,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rustJoin } from '../util/paths.js';
+import { prestartDecoders } from '../io/codecs.js';
 import { checkSha256, createSha256Transform } from '../io/hash.js';
 import { loadTrustedKeys, type TrustedKeys } from '../io/keys.js';
 import { createSignatureVerifier } from '../io/verify.js';
@@ -124,6 +125,9 @@ async function writeSource(source: ImageSource, config: DownloadConfig, keys: Tr
 }
 
 export async function download(config: DownloadConfig): Promise<void> {
+  // Decoder threads start while openpgp loads (install does the same).
+  const named = config.imageUrl?.pathname;
+  if (named !== undefined && outputName(named, config.decompress).decompress) prestartDecoders(named);
   const keys = await loadTrustedKeys(config.signingKeys);
   const where = location(config);
   info(where.describe());

@@ -11,6 +11,7 @@ import { explainDeviceFault, handleFailure, noteOtherBootFilesystems } from '../
 import type { IgnitionHash } from '../install/ignition-hash.js';
 import { checkExclusiveAccess } from '../install/preflight.js';
 import { writeDisk, type DiskState } from '../install/write-disk.js';
+import { prestartDecoders } from '../io/codecs.js';
 import { loadTrustedKeys } from '../io/keys.js';
 import { httpGetBuffer, type Retries } from '../source/http.js';
 import { applySignaturePolicy, type ImageLocation, type ImageSource } from '../source/location.js';
@@ -114,7 +115,10 @@ async function readSavedPartitions(target: Target, sector: number, filters: Part
 export async function install(config: InstallConfig): Promise<void> {
   const dev = config.destDevice;
   if (dev === undefined) throw new CliError('destination device must be specified');
-  // openpgp loads and the keyring parses while the device is inspected; errors still come in SPEC order.
+  // The image's decoder threads start, openpgp loads and the keyring parses while the device is
+  // inspected; errors still come in SPEC order.
+  const named = config.imageFile ?? config.imageUrl?.pathname;
+  if (named !== undefined) prestartDecoders(named);
   const keysLoading = loadTrustedKeys(config.signingKeys);
   keysLoading.catch(() => undefined);
   const ignition = await readIgnition(config);

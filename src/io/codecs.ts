@@ -9,13 +9,17 @@
 //                                     at offset → { kind, decoded, consumed } (initrd reading);
 //                                     DecodedTooLargeError past `limit` decoded bytes
 //   xzCompress(buf)                   xz, preset 9, CRC32, single-threaded (SPEC 4.5.1)
+//   prestartDecoders(name)            start the worker threads an image called `name` will be
+//                                     decoded on, ahead (codec/worker-script.ts)
 //
 // Each codec lives in codec/<name>.ts with its framing (where a member ends)
 // beside its decoder, and is imported only when a member of its kind shows up.
 
+import type { Worker } from 'node:worker_threads';
 import { ZSTD_EOF, sniffCompression, type Codec } from './compression.js';
 import { BoundedCollector, type DecodeOutput, type MemberDecoder } from './codec/member-decoder.js';
 import type { ParallelXzOptions } from './codec/parallel-xz.js';
+import { defaultWorkers, discardPrestarted, prestartWorkers } from './codec/worker-script.js';
 
 export interface OpenOptions {
   /**
@@ -45,13 +49,30 @@ export async function openMemberDecoder(kind: Codec, out: DecodeOutput, opts: Op
     case 'zstd': {
       const zstd = await import('./codec/zstd.js');
       const hint = opts.parallel ? (opts.parallel.lengthHint ?? 0) : 0;
-      if (!opts.parallel || (hint > 0 && hint < ZSTD_OFF_THREAD_MIN)) return zstd.openZstdDecoder(out);
+      if (!opts.parallel || (hint > 0 && hint < ZSTD_OFF_THREAD_MIN)) {
+        discardPrestarted('stream-worker');
+        return zstd.openZstdDecoder(out);
+      }
       const { openOffThreadDecoder } = await import('./codec/offthread.js');
       return openOffThreadDecoder('zstd', zstd.zstdFramer(), ZSTD_EOF, out);
     }
     case 'gzip':
       return (await import('./codec/gzip.js')).openGzipDecoder(out);
   }
+}
+
+/**
+ * Start the worker threads that an image called `name` (a file name or URL
+ * path) would be decoded on by openMemberDecoder() with `parallel`, and
+ * return them: a command calls this before loading openpgp and checking the
+ * disk, and the decoder then finds its workers started (40-80 ms each, on
+ * the other cores). A guess from the name alone: workers the decoder does
+ * not take are ended when it goes another way, or with the process.
+ */
+export function prestartDecoders(name: string): Worker[] {
+  if (name.endsWith('.xz')) return prestartWorkers('xz-worker', defaultWorkers());
+  if (name.endsWith('.zst')) return prestartWorkers('stream-worker', 1, { workerData: { codec: 'zstd' } });
+  return [];
 }
 
 export interface DecodedMember {

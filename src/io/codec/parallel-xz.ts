@@ -25,7 +25,6 @@
 // stream. Later blocks that state no sizes (legal, never written by xz -T)
 // are still cut out by walking their LZMA2 chunks and decoded on a worker.
 
-import { availableParallelism } from 'node:os';
 import { crc32 } from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
 import { DECOMPRESS_CHUNK_SIZE } from '../../util/constants.js';
@@ -34,7 +33,7 @@ import { adoptChunk, takeChunk } from '../chunk-pool.js';
 import { FrameScanner, type DecodeOutput, type MemberDecoder } from './member-decoder.js';
 import { XZ_FOOTER_SIZE, openXzDecoder, readVarint, xzFramer, type BlockHeader, type FramedBlock } from './xz.js';
 import type { XzJob, XzMessage, XzRequest } from './xz-worker.js';
-import { startWorker } from './worker-script.js';
+import { defaultWorkers, discardPrestarted, startWorker } from './worker-script.js';
 
 /** Blocks bigger than this (uncompressed) are not decoded whole in memory. */
 export const MAX_BLOCK = 64 << 20;
@@ -48,11 +47,6 @@ export interface ParallelXzOptions {
   workers?: number;
   /** Size of the whole stream if known (file size, Content-Length): a stream of one block falls back. */
   lengthHint?: number;
-}
-
-/** Worker threads to use by default: one per core, the main thread aside. */
-export function defaultWorkers(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
 }
 
 type Done = Extract<XzMessage, { kind: 'done' }>;
@@ -93,7 +87,14 @@ class WorkerPool {
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;
 
-  constructor(private readonly size: number) {}
+  /**
+   * All the workers start at once (or were started ahead: prestartDecoders):
+   * a worker takes 40-80 ms to start and load liblzma, which then overlaps
+   * with reading the first block instead of delaying its decoding.
+   */
+  constructor(private readonly size: number) {
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+  }
 
   private give(worker: Worker, count: number): void {
     const buffers: ArrayBuffer[] = [];
@@ -281,6 +282,7 @@ class ParallelXzDecoder implements MemberDecoder {
 
   /** Replay what we read into the streaming decoder and hand it the rest. */
   private async fallBack(rest: Buffer): Promise<number> {
+    discardPrestarted('xz-worker');
     const decoder = await openXzDecoder(this.out);
     this.fallback = decoder;
     this.mode = 'streaming';

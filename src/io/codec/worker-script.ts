@@ -11,8 +11,13 @@
 // says it has started (worker-started.ts), whatever its owner does with
 // ref()/unref() meanwhile; after that an idle worker may be ended with the
 // process.
+//
+// Workers may also be started ahead (prestartWorkers): a command that knows
+// its image will be decoded starts them while it loads openpgp and checks the
+// disk, and the decoder that asks for one gets it ready.
 
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type WorkerOptions } from 'node:worker_threads';
 import { hasErrorCode } from '../../util/errors.js';
@@ -20,6 +25,11 @@ import { isStandalone, seaAsset } from '../../util/resources.js';
 import type { StartedData } from './worker-started.js';
 
 export type WorkerName = 'xz-worker' | 'stream-worker';
+
+/** Worker threads a parallel decoder uses by default: one per core, the main thread aside. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
 
 export function workerScript(name: WorkerName): [string | URL, WorkerOptions] {
   if (isStandalone()) return [seaAsset(`workers/${name}.js`).toString('utf8'), { eval: true }];
@@ -59,7 +69,55 @@ function launch(name: WorkerName, options: WorkerOptions): Worker {
   return worker;
 }
 
-/** Start the worker `name` (launch()). */
+interface Prestarted {
+  worker: Worker;
+  /** The worker failed or ended before anyone took it. */
+  failed: boolean;
+}
+
+/** Workers started ahead, by name and options, not yet taken. */
+const prestarted = new Map<string, Prestarted[]>();
+
+const keyOf = (name: WorkerName, options: WorkerOptions): string => `${name} ${JSON.stringify(options)}`;
+
+/**
+ * Have `count` workers `name` started ahead for startWorker() calls to come
+ * with the same options, and return them. They keep the process up only
+ * while starting.
+ */
+export function prestartWorkers(name: WorkerName, count: number, options: WorkerOptions = {}): Worker[] {
+  const key = keyOf(name, options);
+  const ready = prestarted.get(key) ?? [];
+  prestarted.set(key, ready);
+  while (ready.length < count) {
+    let worker: Worker;
+    try {
+      worker = launch(name, options);
+    } catch {
+      break; // startWorker() will fail the same way, where its caller reports it
+    }
+    const entry: Prestarted = { worker, failed: false };
+    worker.once('error', () => (entry.failed = true));
+    worker.once('exit', () => (entry.failed = true));
+    worker.unref();
+    ready.push(entry);
+  }
+  return ready.map((entry) => entry.worker);
+}
+
+/** End the workers `name` started ahead and not taken (the decoder went another way). */
+export function discardPrestarted(name: WorkerName): void {
+  for (const [key, ready] of prestarted) {
+    if (!key.startsWith(`${name} `)) continue;
+    for (const { worker } of ready.splice(0)) worker.postMessage('close');
+  }
+}
+
+/** The worker `name`: one started ahead with the same options if there is one, else a new one (launch()). */
 export function startWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
+  const ready = prestarted.get(keyOf(name, options));
+  for (let entry = ready?.shift(); entry !== undefined; entry = ready?.shift()) {
+    if (!entry.failed) return entry.worker;
+  }
   return launch(name, options);
 }
