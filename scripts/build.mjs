@@ -183,7 +183,7 @@ export async function buildEsm() {
   for (const name of ['main.js', 'main.js.map', 'package.json']) rmSync(join(dist, name), { force: true });
   // Old chunks and the tsc-era tree go; dist/sea and executables stay.
   try {
-    for (const entry of (await import('node:fs')).readdirSync(dist)) {
+    for (const entry of readdirSync(dist)) {
       if (
         /\.m?js(\.map)?$/.test(entry) ||
         ['cli', 'commands', 'io', 'util', 'source', 'install', 'live', 'initrd', 'iso9660', 'blockdev', 'ignition'].includes(entry)
@@ -191,8 +191,8 @@ export async function buildEsm() {
         rmSync(join(dist, entry), { recursive: true, force: true });
       }
     }
-  } catch {
-    // no dist yet
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err; // no dist yet
   }
   const entryPoints = [{ in: join(ROOT, 'src', 'main.ts'), out: 'main' }, ...workerEntries()];
   const result = await esbuild.build({ ...esmOptions(entryPoints, dist), metafile: true });
