@@ -15,6 +15,7 @@
 //
 // Type checking is separate (`tsc --noEmit` in `npm test`).
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,7 @@ export function esmOptions(entryPoints, outdir) {
  * The bin, dist/main.js: src/bin.ts as one CommonJS script (the few util
  * modules it needs bundled in), its import of main.ts left to dist/main.mjs.
  */
-function binOptions(outfile) {
+function binOptions(outfile, topHelp) {
   return {
     ...common,
     entryPoints: [join(ROOT, 'src', 'bin.ts')],
@@ -83,7 +84,12 @@ function binOptions(outfile) {
     sourcesContent: false,
     // resources.ts finds files from import.meta.url: here, this script's own URL.
     banner: { js: "var __nestosImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    define: { ...common.define, __NESTOS_RESOURCE_ROOT__: JSON.stringify('../'), 'import.meta.url': '__nestosImportMetaUrl' },
+    define: {
+      ...common.define,
+      __NESTOS_RESOURCE_ROOT__: JSON.stringify('../'),
+      __NESTOS_TOP_HELP__: JSON.stringify(topHelp),
+      'import.meta.url': '__nestosImportMetaUrl',
+    },
     plugins: [
       {
         name: 'program-module',
@@ -209,9 +215,19 @@ export async function buildEsm() {
     }
   }
   writeFileSync(join(dist, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
-  await esbuild.build(binOptions(join(dist, 'main.js')));
+  await esbuild.build(binOptions(join(dist, 'main.js'), topHelp(dist)));
   chmodSync(join(dist, 'main.js'), 0o755);
   return result;
+}
+
+/**
+ * `--help` as the program just built prints it, under each name (argv0 is
+ * one of the two names invokedFamily() reads), for the bin to print without
+ * loading it (src/bin.ts).
+ */
+function topHelp(dist) {
+  const run = (argv0) => execFileSync(process.execPath, [join(dist, 'main.mjs'), '--help'], { argv0, encoding: 'utf8' });
+  return { nestos: run('nestos-installer'), coreos: run('coreos-installer') };
 }
 
 /** The executable's script cannot import() at all (no dynamic import callback in Node 20's SEA). */
