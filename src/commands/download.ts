@@ -125,10 +125,10 @@ async function writeSource(source: ImageSource, config: DownloadConfig, keys: Tr
 }
 
 export async function download(config: DownloadConfig): Promise<void> {
-  // Decoder threads start while openpgp loads (install does the same).
+  const keys = await loadTrustedKeys(config.signingKeys);
+  // Decoder threads start while the image is requested (as in install).
   const named = config.imageUrl?.pathname;
   if (named !== undefined && outputName(named, config.decompress).decompress) prestartDecoders(named);
-  const keys = await loadTrustedKeys(config.signingKeys);
   const where = location(config);
   info(where.describe());
   const sources = await where.sources();

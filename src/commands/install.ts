@@ -115,10 +115,7 @@ async function readSavedPartitions(target: Target, sector: number, filters: Part
 export async function install(config: InstallConfig): Promise<void> {
   const dev = config.destDevice;
   if (dev === undefined) throw new CliError('destination device must be specified');
-  // The image's decoder threads start, openpgp loads and the keyring parses while the device is
-  // inspected; errors still come in SPEC order.
-  const named = config.imageFile ?? config.imageUrl?.pathname;
-  if (named !== undefined) prestartDecoders(named);
+  // openpgp loads and the keyring parses while the device is inspected; errors still come in SPEC order.
   const keysLoading = loadTrustedKeys(config.signingKeys);
   keysLoading.catch(() => undefined);
   const ignition = await readIgnition(config);
@@ -126,6 +123,10 @@ export async function install(config: InstallConfig): Promise<void> {
   const target = await inspectTarget(dev);
   const sector = await sectorSize(target);
   const keys = await keysLoading;
+  // The image's decoder threads start while the image and the disk are opened and checked
+  // (not sooner: beside openpgp's loading they raised the peak RSS and gained nothing).
+  const named = config.imageFile ?? config.imageUrl?.pathname;
+  if (named !== undefined) prestartDecoders(named);
   const location = await chooseImageLocation({
     ...(config.imageFile !== undefined ? { imageFile: config.imageFile } : {}),
     ...(config.imageUrl !== undefined ? { imageUrl: config.imageUrl } : {}),
