@@ -64,9 +64,9 @@ export async function openMemberDecoder(kind: Codec, out: DecodeOutput, opts: Op
 /**
  * Start the worker threads that an image called `name` (a file name or URL
  * path) would be decoded on by openMemberDecoder() with `parallel`, and
- * return them: a command calls this before loading openpgp and checking the
- * disk, and the decoder then finds its workers started (40-80 ms each, on
- * the other cores). A guess from the name alone: workers the decoder does
+ * return them: a command calls this before it opens and checks the image and
+ * the disk, and the decoder then finds its workers started (40-80 ms each,
+ * on the other cores). A guess from the name alone: workers the decoder does
  * not take are ended when it goes another way, or with the process.
  */
 export function prestartDecoders(name: string): Worker[] {

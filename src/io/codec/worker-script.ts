@@ -13,8 +13,8 @@
 // process.
 //
 // Workers may also be started ahead (prestartWorkers): a command that knows
-// its image will be decoded starts them while it loads openpgp and checks the
-// disk, and the decoder that asks for one gets it ready.
+// its image will be decoded starts them while it opens and checks the image
+// and the disk, and the decoder that asks for one gets it ready.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
