@@ -7,9 +7,8 @@
 // of imported chunks ~4 ms more, against ~65 ms for `node -e 0` (README,
 // "Builds"). The standalone executable runs main.ts directly.
 
-import type { FamilyId } from './util/family.js';
 import { EXIT_BROKEN_PIPE } from './util/constants.js';
-import { invokedFamily } from './util/family.js';
+import { type FamilyId, invokedFamily } from './util/family.js';
 import { isVersionRequest, versionLine } from './util/version.js';
 
 /** The program's `--help` under each name, printed by the program at build time (scripts/build.mjs topHelp()). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The program: parse, run, print the error chain, set the exit status. With
-// bin.ts (the npm bin, which answers --version before this module loads), the
-// only module that touches process.exitCode / process.exit.
+// bin.ts (the npm bin, which answers --version and the top-level --help before
+// this module loads), the only module that touches process.exitCode /
+// process.exit.
 
 import { ROOT_COMMAND } from './cli/index.js';
 import { parseCommandLine } from './cli/parse.js';

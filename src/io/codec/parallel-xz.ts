@@ -58,8 +58,10 @@ const weightOf = (block: FramedBlock): number => block.uncompressedSize ?? MAX_B
  * Output of one block that may wait for an older block before its worker
  * waits too: half the block. Without a limit a whole block waited (24 MiB of
  * xz -T2 -6) and the install's peak RSS reached 263 MiB; with half, the two
- * workers settle into a half-block stagger after the first blocks and neither
- * waits again.
+ * workers settle into a half-block stagger. A worker still waits behind an
+ * older block that decodes slower (0.4-0.6 s per 512 MiB of OS image); a
+ * whole-block limit removed those waits but no time, since both cores are
+ * busy anyway, and cost 10-15 MiB of peak RSS.
  */
 const heldLimit = (block: FramedBlock): number => weightOf(block) / 2;
 
@@ -71,6 +73,7 @@ interface Job {
   held: number;
   /** Empty buffers owed to the worker that sent the pieces (held past heldLimit), one per piece emitted. */
   owed: number;
+  /** The worker decoding it, once it has one. */
   worker: Worker | undefined;
   /** Bytes emitted so far. */
   emitted: number;
@@ -92,7 +95,7 @@ class WorkerPool {
    * a worker takes 40-80 ms to start and load liblzma, which then overlaps
    * with reading the first block instead of delaying its decoding.
    */
-  constructor(private readonly size: number) {
+  constructor(size: number) {
     for (let i = 0; i < size; i++) this.idle.push(this.spawn());
   }
 
@@ -113,7 +116,6 @@ class WorkerPool {
         } else {
           job.pieces.push(adoptChunk(m.buffer).subarray(0, m.length));
           job.held += m.length;
-          job.worker = worker;
           if (job.held > heldLimit(job.block)) job.owed++;
           else this.give(worker, 1);
         }
@@ -150,7 +152,6 @@ class WorkerPool {
   private acquire(): Promise<Worker> {
     const w = this.idle.pop();
     if (w) return Promise.resolve(w);
-    if (this.all.length < this.size) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -166,19 +167,12 @@ class WorkerPool {
   run(request: Omit<XzJob, 'id'>, job: Job): void {
     const id = this.nextId++;
     this.jobs.set(id, job);
-    this.acquire().then(
-      (worker) => {
-        worker.ref();
-        const message: XzRequest = { ...request, id };
-        worker.postMessage(message, [request.block]);
-      },
-      // A worker that cannot start (script missing) fails the block like a decoding error.
-      (err: unknown) => {
-        this.jobs.delete(id);
-        job.done = { id, kind: 'done', ok: false, message: (err as Error).message, block: new ArrayBuffer(0) };
-        job.wake?.();
-      },
-    );
+    void this.acquire().then((worker) => {
+      worker.ref();
+      job.worker = worker;
+      const message: XzRequest = { ...request, id };
+      worker.postMessage(message, [request.block]);
+    });
   }
 
   /** Workers end after the block they are on (see xz-worker.ts); the process waits for busy ones. */
